@@ -1,0 +1,1 @@
+"""Gymnasium environments of the wmoe suite, one sub-package per problem family."""

@@ -1,0 +1,356 @@
+"""Batched simulator of uplink multi-BS coordinated reception (no Gymnasium import).
+
+The survey's case study (Sec. V-A): a UE with a single-polarised ULA transmits ``r`` streams
+through a codebook precoder ``W``; a cooperative set ``S`` of ``N`` base stations with
+cross-polarised UPAs jointly equalises them with a linear MMSE receiver. With every BS's
+channel ``H_b`` (ports x UE antennas) the stacked channel of the set has Gram matrix
+``sum_{b in S} H_b^H H_b``, so the post-MMSE SINR of stream ``k`` is
+``1 / [(I + rho W^H (sum_b H_b^H H_b) W)^{-1}]_{kk} - 1`` with ``rho = P_tx / (N_0 B F)``
+(Tse & Viswanath, Sec. 8.3.3), and the reward is ``sum_k log2(1 + SINR_k)`` [bit/s/Hz].
+
+State is held as arrays with a leading batch dimension; each batch member draws its users from
+its own ``numpy.random.Generator`` so that a batch of ``B`` reproduces ``B`` single
+environments seeded alike.
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from wmoe.paths import default_data_dir
+from wmoe.phy.codebook import Codebook, make_codebook
+from wmoe.phy.receivers import effective_gram, mmse_sinr_from_gram, sum_rate
+from wmoe.phy.units import dbm_to_watt, thermal_noise_dbm
+from wmoe.scenarios.channel_cache import UplinkGrams, load_uplink_grams
+from wmoe.scenarios.deepmimo_loader import ArrayConfig
+from wmoe.scenarios.synthetic_o1 import SyntheticO1Config, write_synthetic_o1
+
+SYNTHETIC_SCENARIO = SyntheticO1Config().name
+USER_SEQUENCES = ("uniform", "trajectory")
+DRAW_BUFFER = 256
+
+
+def default_config() -> dict[str, Any]:
+    """Return the reception environment's default configuration (units in the key names)."""
+    return {
+        # Where the DeepMIMO scenario folders live; None: <data dir>/deepmimo_scenarios
+        # (data dir: $WMOE_DATA_DIR or ~/.cache/wmoe). Point it at a folder holding DeepMIMO's
+        # ray-traced 'o1_3p5' and set scenario='o1_3p5' to use real O1 data.
+        "scenarios_dir": None,
+        # Scenario folder name; the default is wmoe's SYNTHETIC O1-like scenario, written on
+        # first use if missing (any other missing scenario is an error).
+        "scenario": SYNTHETIC_SCENARIO,
+        # Channel cache folder; None: <data dir>/cache.
+        "cache_dir": None,
+        "num_cooperating_bs": 3,  # N, BSs in the cooperative set [count]
+        "bs_panel": [2, 2],  # (horizontal, vertical) elements per polarisation of each BS UPA
+        "ue_antennas": 4,  # elements of the UE's single-polarised ULA
+        "codebook": "dft",  # "dft" (oversampled DFT, ranks 1..max_rank) or "3gpp-2port"
+        "codebook_oversampling": 2,  # DFT oversampling factor
+        "max_rank": 4,  # highest number of streams (layers) of a codeword
+        "tx_power_dbm": 23.0,  # UE transmit power (3GPP power class 3) [dBm]
+        "noise_figure_db": 5.0,  # BS receiver noise figure [dB]
+        "bandwidth_hz": 100e6,  # noise bandwidth: a 100 MHz NR carrier in band n78 [Hz]
+        # "discrete": one index over (set, precoder); "multi_discrete": [set, precoder];
+        # "continuous": scores in [-1, 1] per BS (top-N form the set) and per codeword.
+        "action_type": "discrete",
+        # "agent": the action picks the precoder; "expert": the env applies the best precoder
+        # for the chosen set (the case study's expert knowledge) and the action is the set only.
+        "precoder_selection": "agent",
+        # Uplink inter-cell interference: co-channel UEs of other cells at fixed positions drawn
+        # once with interferer_seed (a static load map), with fractional power control
+        # P = min(tx_power_dbm, p0 + alpha * PL) towards their strongest BS (3GPP TS 38.213
+        # Sec. 7.1.1). Each BS sees it as white noise of its received power.
+        "num_interferers": 6,  # co-channel interfering UEs [count]; 0 disables interference
+        "interferer_seed": 0,  # seed of the interferer positions
+        "interferer_p0_dbm": -80.0,  # power control target P0 [dBm]
+        "interferer_alpha": 0.8,  # fractional path-loss compensation alpha [-]
+        "observe_rx_power": False,  # append each BS's per-antenna receive SNR [dB / 50]
+        "observe_interference": False,  # append each BS's interference over thermal [dB / 20]
+        "user_sequence": "uniform",  # "uniform": a fresh uniform user each step; "trajectory"
+        "trajectory_step_users": 1,  # users advanced per step in DeepMIMO's user order
+        "episode_length": 64,  # steps before truncation
+        "info_oracle": False,  # add the exhaustive-search oracle rate and regret to info
+        "mask_unreachable_bs": True,  # action_masks() excludes BSs with no path to the UE
+    }
+
+
+@functools.lru_cache(maxsize=4)
+def _load_grams(
+    folder: str, bs_panel: tuple[int, int], ue_antennas: int, cache_dir: str
+) -> UplinkGrams:
+    arrays = ArrayConfig(bs_panel=bs_panel, ue_antennas=ue_antennas)
+    return load_uplink_grams(folder, arrays, cache_dir)
+
+
+def scenario_folder(config: dict[str, Any]) -> Path:
+    """Return the scenario folder a config points to, writing the synthetic one if missing."""
+    base = default_data_dir()
+    scenarios_dir = Path(config["scenarios_dir"] or base / "deepmimo_scenarios").expanduser()
+    folder = scenarios_dir / config["scenario"]
+    if config["scenario"] == SYNTHETIC_SCENARIO and not (folder / "params.json").exists():
+        write_synthetic_o1(scenarios_dir, SyntheticO1Config(), overwrite=folder.exists())
+    return folder
+
+
+def _check_config(config: dict[str, Any]) -> None:
+    checks = {
+        "action_type": ("discrete", "multi_discrete", "continuous"),
+        "precoder_selection": ("agent", "expert"),
+        "user_sequence": USER_SEQUENCES,
+    }
+    for key, valid in checks.items():
+        if config[key] not in valid:
+            raise ValueError(f"config {key}={config[key]!r} is not one of {valid}")
+    for key in ("num_cooperating_bs", "episode_length", "trajectory_step_users", "ue_antennas"):
+        if not isinstance(config[key], int | np.integer) or config[key] < 1:
+            raise ValueError(f"config {key} must be a positive integer, got {config[key]!r}")
+
+
+@dataclass(frozen=True)
+class StepResult:
+    """What one batched step computed.
+
+    Attributes:
+        rate: (B,) sum rate of the chosen set and precoder [bit/s/Hz].
+        precoder: (B,) codeword applied.
+        expert_precoder: (B,) best codeword for the chosen set.
+        expert_rate: (B,) its rate [bit/s/Hz].
+    """
+
+    rate: NDArray[np.float64]
+    precoder: NDArray[np.int64]
+    expert_precoder: NDArray[np.int64]
+    expert_rate: NDArray[np.float64]
+
+
+class ReceptionCore:
+    """Channel data, action-independent physics and episode state for a batch of environments.
+
+    Args:
+        config: A complete (merged) configuration, see :func:`default_config`.
+        batch_size: Number of environments simulated together.
+
+    Raises:
+        ValueError: If the config is inconsistent (e.g. N larger than the number of BSs).
+        ScenarioNotFoundError: If a non-synthetic scenario folder is missing.
+    """
+
+    def __init__(self, config: dict[str, Any], batch_size: int) -> None:
+        _check_config(config)
+        self.config = config
+        self.batch_size = batch_size
+        folder = scenario_folder(config)
+        cache_dir = Path(config["cache_dir"] or default_data_dir() / "cache").expanduser()
+        self.data = _load_grams(
+            str(folder), tuple(config["bs_panel"]), int(config["ue_antennas"]), str(cache_dir)
+        )
+        self.num_users, self.num_bs = self.data.gram.shape[:2]
+        n = int(config["num_cooperating_bs"])
+        if n > self.num_bs:
+            raise ValueError(
+                f"num_cooperating_bs={n} exceeds the scenario's {self.num_bs} base stations; "
+                f"choose N between 1 and {self.num_bs}"
+            )
+        self.bs_sets = np.array(list(itertools.combinations(range(self.num_bs), n)), dtype=np.int64)
+        bitmasks = np.bitwise_or.reduce(np.left_shift(1, self.bs_sets), axis=1)
+        self._set_of_bitmask = np.full(1 << self.num_bs, -1, dtype=np.int64)
+        self._set_of_bitmask[bitmasks] = np.arange(len(self.bs_sets))
+        self.codebook: Codebook = make_codebook(
+            config["codebook"],
+            int(config["ue_antennas"]),
+            oversampling=int(config["codebook_oversampling"]),
+            max_rank=int(config["max_rank"]),
+        )
+        noise_w = dbm_to_watt(thermal_noise_dbm(config["bandwidth_hz"], config["noise_figure_db"]))
+        self.snr_scale = float(dbm_to_watt(config["tx_power_dbm"]) / noise_w)
+        channel_energy = np.trace(self.data.gram, axis1=-2, axis2=-1).real
+        self.reachable = channel_energy > 0.0  # (users, bs)
+        ports = 2 * int(np.prod(config["bs_panel"]))
+        with np.errstate(divide="ignore"):
+            self.rx_snr_db = 10.0 * np.log10(
+                self.snr_scale * channel_energy / (ports * int(config["ue_antennas"]))
+            )
+        self.interference_over_thermal_db = self._interference_over_thermal_db(ports)
+        self.bs_snr_scale = self.snr_scale / 10.0 ** (self.interference_over_thermal_db / 10.0)
+        positions = self.data.user_positions[:, :2]
+        low, high = positions.min(axis=0), positions.max(axis=0)
+        self.normalized_positions = ((positions - low) / np.maximum(high - low, 1e-9)).astype(
+            np.float32
+        )
+        self.user = np.zeros(batch_size, dtype=np.int64)
+        self.elapsed = np.zeros(batch_size, dtype=np.int64)
+        self._draws = np.zeros((batch_size, DRAW_BUFFER), dtype=np.int64)
+        self._draw_pos = np.full(batch_size, DRAW_BUFFER, dtype=np.int64)
+
+    def _interference_over_thermal_db(self, ports: int) -> NDArray[np.float64]:
+        """Per-BS interference over thermal [dB] from the configured co-channel UEs."""
+        count = int(self.config["num_interferers"])
+        if count == 0:
+            return np.zeros(self.num_bs)
+        rng = np.random.default_rng(self.config["interferer_seed"])
+        interferers = rng.choice(self.num_users, size=count, replace=False)
+        gain_db = self.rx_snr_db[interferers] - 10.0 * np.log10(self.snr_scale)  # (K, U)
+        path_loss_db = -gain_db.max(axis=1)  # towards each interferer's strongest BS
+        power_dbm = np.minimum(
+            self.config["tx_power_dbm"],
+            self.config["interferer_p0_dbm"] + self.config["interferer_alpha"] * path_loss_db,
+        )
+        noise_dbm = self.config["tx_power_dbm"] - 10.0 * np.log10(self.snr_scale)
+        interference_mw = (10.0 ** ((power_dbm[:, None] + gain_db - noise_dbm) / 10.0)).sum(axis=0)
+        return np.asarray(10.0 * np.log10(1.0 + interference_mw))
+
+    @property
+    def num_sets(self) -> int:
+        """Number of cooperative sets, C(U, N)."""
+        return len(self.bs_sets)
+
+    def set_index_of(self, members: NDArray[np.int64]) -> NDArray[np.int64]:
+        """Return the index of the set holding each row of distinct BS indices (B, N)."""
+        return self._set_of_bitmask[np.bitwise_or.reduce(np.left_shift(1, members), axis=1)]
+
+    def forget_draws(self, envs: NDArray[np.int64] | Sequence[int]) -> None:
+        """Drop buffered draws of ``envs`` (their generators were replaced by a new seed)."""
+        self._draw_pos[np.asarray(envs, dtype=np.int64)] = DRAW_BUFFER
+
+    def _draw_users(
+        self, envs: NDArray[np.int64], generators: Sequence[np.random.Generator]
+    ) -> NDArray[np.int64]:
+        """Take one uniform user index per env in ``envs`` from its generator's buffer."""
+        empty = envs[self._draw_pos[envs] >= DRAW_BUFFER]
+        for env in empty:
+            self._draws[env] = generators[env].integers(0, self.num_users, size=DRAW_BUFFER)
+            self._draw_pos[env] = 0
+        drawn = self._draws[envs, self._draw_pos[envs]]
+        self._draw_pos[envs] += 1
+        return drawn
+
+    def reset(self, envs: NDArray[np.int64], generators: Sequence[np.random.Generator]) -> None:
+        """Start new episodes for ``envs``: a random first user, step counter at zero."""
+        self.user[envs] = self._draw_users(envs, generators)
+        self.elapsed[envs] = 0
+
+    def advance(
+        self, envs: NDArray[np.int64], generators: Sequence[np.random.Generator]
+    ) -> NDArray[np.bool_]:
+        """Move ``envs`` to their next user; return which of them reached the episode length."""
+        self.elapsed[envs] += 1
+        if self.config["user_sequence"] == "uniform":
+            self.user[envs] = self._draw_users(envs, generators)
+        else:
+            self.user[envs] = (
+                self.user[envs] + self.config["trajectory_step_users"]
+            ) % self.num_users
+        return np.asarray(self.elapsed[envs] >= self.config["episode_length"])
+
+    def observations(self, envs: NDArray[np.int64]) -> NDArray[np.float32]:
+        """Return (len(envs), obs_dim) observations of the current users."""
+        users = self.user[envs]
+        obs = self.normalized_positions[users]
+        if self.config["observe_rx_power"]:
+            power = np.clip(self.rx_snr_db[users] / 50.0, -2.0, 2.0).astype(np.float32)
+            obs = np.concatenate([obs, power], axis=1)
+        if self.config["observe_interference"]:
+            iot = np.broadcast_to(
+                self.interference_over_thermal_db / 20.0, (len(users), self.num_bs)
+            )
+            obs = np.concatenate([obs, np.clip(iot, 0.0, 5.0).astype(np.float32)], axis=1)
+        return np.asarray(obs, dtype=np.float32)
+
+    def set_gram(
+        self, users: NDArray[np.int64], set_index: NDArray[np.int64]
+    ) -> NDArray[np.complex128]:
+        """Return the SINR-scaled Gram matrix of each user's chosen BS set, (B, Nt, Nt).
+
+        Each BS's Gram is weighted by P_tx / (noise + interference) at that BS: after whitening,
+        the set's MMSE receiver sees the sum.
+        """
+        members = self.bs_sets[set_index]  # (B, N)
+        weights = self.bs_snr_scale[members][..., None, None]
+        return np.asarray((self.data.gram[users[:, None], members] * weights).sum(axis=1))
+
+    def codeword_rates(self, gram: NDArray[np.complex128]) -> NDArray[np.float64]:
+        """Return every codeword's MMSE sum rate (B, C) [bit/s/Hz] for Gram matrices (B, Nt, Nt)."""
+        g_eff = effective_gram(gram[:, None], self.codebook.matrices[None])
+        return sum_rate(mmse_sinr_from_gram(g_eff))
+
+    def evaluate(
+        self,
+        users: NDArray[np.int64],
+        set_index: NDArray[np.int64],
+        precoder: NDArray[np.int64] | None,
+    ) -> StepResult:
+        """Rate of each (user, set, precoder); ``precoder=None`` applies the expert precoder."""
+        rates = self.codeword_rates(self.set_gram(users, set_index))
+        expert = rates.argmax(axis=1)
+        rows = np.arange(len(users))
+        chosen = expert if precoder is None else precoder
+        return StepResult(
+            rate=rates[rows, chosen],
+            precoder=chosen,
+            expert_precoder=expert,
+            expert_rate=rates[rows, expert],
+        )
+
+    def oracle(
+        self, users: NDArray[np.int64]
+    ) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float64]]:
+        """Exhaustive search over every set and codeword: (set, precoder, rate) per user."""
+        best_set = np.zeros(len(users), dtype=np.int64)
+        best_precoder = np.zeros(len(users), dtype=np.int64)
+        best_rate = np.full(len(users), -np.inf)
+        for i, user in enumerate(users):
+            all_sets = np.arange(self.num_sets)
+            rates = self.codeword_rates(self.set_gram(np.full(self.num_sets, user), all_sets))
+            flat = int(rates.argmax())
+            best_set[i], best_precoder[i] = divmod(flat, rates.shape[1])
+            best_rate[i] = rates.flat[flat]
+        return best_set, best_precoder, best_rate
+
+    def allowed_sets(self, users: NDArray[np.int64]) -> NDArray[np.bool_]:
+        """(B, num_sets) sets that use as many reachable BSs as the user has (up to N)."""
+        reachable = self.reachable[users]  # (B, U)
+        if not self.config["mask_unreachable_bs"]:
+            return np.ones((len(users), self.num_sets), dtype=bool)
+        in_set = reachable[:, self.bs_sets].sum(axis=-1)  # (B, num_sets)
+        wanted = np.minimum(reachable.sum(axis=1), self.bs_sets.shape[1])
+        return np.asarray(in_set == wanted[:, None])
+
+    def step(
+        self,
+        envs: NDArray[np.int64],
+        set_index: NDArray[np.int64],
+        precoder: NDArray[np.int64] | None,
+        generators: Sequence[np.random.Generator],
+    ) -> tuple[NDArray[np.float64], NDArray[np.bool_], dict[str, NDArray[Any]]]:
+        """Apply decisions for ``envs`` and move them to their next users.
+
+        Returns:
+            Rewards [bit/s/Hz], truncation flags and per-env info arrays (leading axis ``envs``):
+            ``rate``, ``bs_set``, ``precoder``, ``expert_precoder``, ``expert_rate``,
+            ``user_index`` and, with ``info_oracle``, ``oracle_rate`` and ``regret``.
+        """
+        users = self.user[envs].copy()
+        result = self.evaluate(users, set_index, precoder)
+        info: dict[str, NDArray[Any]] = {
+            "rate": result.rate,
+            "bs_set": self.bs_sets[set_index],
+            "precoder": result.precoder.astype(np.int64),
+            "expert_precoder": result.expert_precoder.astype(np.int64),
+            "expert_rate": result.expert_rate,
+            "user_index": users,
+        }
+        if self.config["info_oracle"]:
+            oracle_rate = self.oracle(users)[2]
+            info["oracle_rate"] = oracle_rate
+            info["regret"] = oracle_rate - result.rate
+        truncated = self.advance(envs, generators)
+        return result.rate, truncated, info

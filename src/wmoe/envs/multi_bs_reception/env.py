@@ -1,0 +1,161 @@
+"""``wmoe/MultiBSReception-v0``: a thin Gymnasium adapter over :class:`ReceptionCore`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+from gymnasium import spaces
+from numpy.typing import NDArray
+
+from wmoe.config import merge_config
+from wmoe.envs.multi_bs_reception.actions import ActionCodec
+from wmoe.envs.multi_bs_reception.core import ReceptionCore, default_config
+
+_ENV0 = np.zeros(1, dtype=np.int64)
+
+
+def observation_space(core: ReceptionCore) -> spaces.Box:
+    """Observation space: normalised (x, y), then optional per-BS SNR and interference."""
+    low = [0.0, 0.0]
+    high = [1.0, 1.0]
+    if core.config["observe_rx_power"]:
+        low += [-2.0] * core.num_bs
+        high += [2.0] * core.num_bs
+    if core.config["observe_interference"]:
+        low += [0.0] * core.num_bs
+        high += [5.0] * core.num_bs
+    return spaces.Box(
+        np.array(low, dtype=np.float32), np.array(high, dtype=np.float32), dtype=np.float32
+    )
+
+
+def action_codec(core: ReceptionCore) -> ActionCodec:
+    """The action form the core's config asks for."""
+    return ActionCodec(
+        core.config["action_type"],
+        core.bs_sets,
+        core.num_bs,
+        core.codebook.num_codewords,
+        agent_picks_precoder=core.config["precoder_selection"] == "agent",
+        set_index_of=core.set_index_of,
+    )
+
+
+class MultiBSReceptionEnv(gym.Env[NDArray[np.float32], Any]):
+    """Multi-BS coordinated uplink reception on DeepMIMO O1 (synthetic O1-like by default).
+
+    ## Description
+
+    The case study of Xu et al., "Decentralization of Generative AI via Mixture of Experts for
+    Wireless Networks" (Sec. V-A): each step a user equipment (UE) with a single-polarised
+    uniform linear array appears on the O1 street grid and must be served by a cooperative set
+    of ``N`` of the scenario's ``U = 18`` base stations, each with a cross-polarised uniform
+    planar array, which jointly equalise its streams with a linear MMSE receiver. The agent
+    picks the set and the UE's codebook precoder. Channels come from a DeepMIMO v4 scenario
+    through the ``deepmimo`` package; by default wmoe's SYNTHETIC O1-like scenario (image-method
+    paths in a street layout built from public O1 facts), which is written on first use.
+
+    ## Action Space
+
+    See :mod:`wmoe.envs.multi_bs_reception.actions`: ``Discrete(C(U, N) * C)``,
+    ``MultiDiscrete([C(U, N), C])`` or ``Box(-1, 1, (U + C,))`` scores, with ``C`` codewords;
+    with ``precoder_selection="expert"`` only the set is chosen and the env applies the best
+    codeword for it. ``action_masks()`` (MaskablePPO) excludes sets with a BS that has no path
+    to the UE when the UE reaches at least ``N`` BSs.
+
+    ## Observation Space
+
+    ``Box(0, 1, (2,), float32)``: the UE's (x, y) normalised to the scenario's user area (the
+    case study's state). With ``observe_rx_power`` ``U`` more entries: each BS's per-antenna
+    receive SNR in dB divided by 50, clipped to [-2, 2].
+
+    ## Rewards
+
+    ``sum_k log2(1 + SINR_k)`` [bit/s/Hz] over the UE's streams after joint MMSE equalisation at
+    the cooperating BSs, with UE power ``tx_power_dbm``, thermal noise over ``bandwidth_hz`` and
+    BS noise figure ``noise_figure_db``.
+
+    ## Starting State
+
+    A uniformly drawn user of the scenario.
+
+    ## Episode End
+
+    Never terminates; truncates after ``episode_length`` steps. Each step moves to a new UE:
+    a uniform draw (``user_sequence="uniform"``) or the next user along the grid in DeepMIMO's
+    user order (``"trajectory"``, ``trajectory_step_users`` users per step).
+
+    ## Arguments
+
+    ``gym.make("wmoe/MultiBSReception-v0", config={...})`` with keys of
+    :func:`wmoe.envs.multi_bs_reception.core.default_config` (an unknown key raises).
+    ``info`` holds ``rate``, ``bs_set``, ``precoder``, ``expert_precoder`` (best codeword for
+    the chosen set), ``expert_rate``, ``user_index`` and, with ``info_oracle``, ``oracle_rate``
+    and ``regret`` (exhaustive search over all sets and codewords).
+
+    ## Vectorized environment
+
+    ``gym.make_vec("wmoe/MultiBSReception-v0", num_envs=n)`` returns the native batched
+    :class:`~wmoe.envs.multi_bs_reception.vector.MultiBSReceptionVectorEnv`, equal to
+    ``SyncVectorEnv`` over the same seeds.
+
+    ## Version History
+
+    * v0: initial version.
+    """
+
+    metadata: dict[str, Any] = {"render_modes": []}
+
+    @classmethod
+    def default_config(cls) -> dict[str, Any]:
+        """Return the default configuration (see :func:`core.default_config`)."""
+        return default_config()
+
+    def __init__(
+        self, config: dict[str, Any] | None = None, render_mode: str | None = None
+    ) -> None:
+        if render_mode is not None:
+            raise ValueError(
+                f"render_mode={render_mode!r} is not supported; this env has no rendering"
+            )
+        self.config = merge_config(self.default_config(), config)
+        self._core = ReceptionCore(self.config, batch_size=1)
+        self._codec = action_codec(self._core)
+        self.action_space = self._codec.space
+        self.observation_space = observation_space(self._core)  # type: ignore[assignment]
+
+    @property
+    def core(self) -> ReceptionCore:
+        """The simulator (for baselines and analysis)."""
+        return self._core
+
+    @property
+    def codec(self) -> ActionCodec:
+        """The action form."""
+        return self._codec
+
+    def reset(
+        self, *, seed: int | None = None, options: dict[str, Any] | None = None
+    ) -> tuple[NDArray[np.float32], dict[str, Any]]:
+        """Start an episode at a random user."""
+        super().reset(seed=seed)
+        if seed is not None:
+            self._core.forget_draws(_ENV0)
+        self._core.reset(_ENV0, [self.np_random])
+        return self._core.observations(_ENV0)[0], {}
+
+    def step(self, action: Any) -> tuple[NDArray[np.float32], float, bool, bool, dict[str, Any]]:
+        """Serve the current UE with the chosen set and precoder, then move to the next UE."""
+        set_index, precoder = self._codec.decode(np.asarray(action)[None], 1)
+        rewards, truncated, batched_info = self._core.step(
+            _ENV0, set_index, precoder, [self.np_random]
+        )
+        info = {key: value[0] for key, value in batched_info.items()}
+        return self._core.observations(_ENV0)[0], float(rewards[0]), False, bool(truncated[0]), info
+
+    def action_masks(self) -> NDArray[np.bool_]:
+        """Valid actions for MaskablePPO (discrete and multi-discrete action forms)."""
+        users = self._core.user[_ENV0]
+        return self._codec.masks(self._core.allowed_sets(users))[0]

@@ -1,0 +1,52 @@
+"""The one table of wmoe environment ids and their entry points.
+
+Gymnasium 1.x ignores package entry points, so :func:`register_envs` runs on ``import wmoe``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import gymnasium as gym
+
+
+@dataclass(frozen=True)
+class EnvSpecEntry:
+    """One registered environment.
+
+    Attributes:
+        env_id: The namespaced Gymnasium id, ``wmoe/<Name>-v<N>``.
+        entry_point: ``module:Class`` of the single environment.
+        vector_entry_point: ``module:Class`` of the native batched environment.
+        summary: One line saying what the environment is about.
+    """
+
+    env_id: str
+    entry_point: str
+    vector_entry_point: str
+    summary: str
+
+
+ENV_TABLE: tuple[EnvSpecEntry, ...] = (
+    EnvSpecEntry(
+        env_id="wmoe/MultiBSReception-v0",
+        entry_point="wmoe.envs.multi_bs_reception.env:MultiBSReceptionEnv",
+        vector_entry_point="wmoe.envs.multi_bs_reception.vector:MultiBSReceptionVectorEnv",
+        summary=(
+            "Uplink multi-BS coordinated reception on DeepMIMO O1 (synthetic O1-like by "
+            "default): pick N of 18 BSs and a UE precoder; reward = MMSE sum rate."
+        ),
+    ),
+)
+
+
+def register_envs() -> None:
+    """Register every environment of :data:`ENV_TABLE` with Gymnasium (idempotent)."""
+    for entry in ENV_TABLE:
+        if entry.env_id in gym.registry:
+            continue
+        gym.register(
+            id=entry.env_id,
+            entry_point=entry.entry_point,
+            vector_entry_point=entry.vector_entry_point,
+        )
