@@ -118,7 +118,9 @@ def _segments_clear(a: NDArray[np.float64], b: NDArray[np.float64]) -> NDArray[n
 
 
 def _unit(v: NDArray[np.float64]) -> NDArray[np.float64]:
-    return np.asarray(v / np.linalg.norm(v, axis=-1, keepdims=True))
+    """Unit vectors; a zero vector (only on invalid candidate paths) gives NaN."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.asarray(v / np.linalg.norm(v, axis=-1, keepdims=True))
 
 
 def _xpr_matrices(rng: np.random.Generator, count: int) -> NDArray[np.complex128]:

@@ -29,9 +29,11 @@ Choice = tuple[NDArray[np.int64], NDArray[np.int64]]
 def random_choice(
     core: ReceptionCore, users: NDArray[np.int64], rng: np.random.Generator
 ) -> Choice:
-    """A uniformly random set and codeword per user."""
+    """A uniformly random set per user; a random codeword, or the expert one in expert mode."""
     sets = rng.integers(0, core.num_sets, size=len(users))
     codewords = rng.integers(0, core.codebook.num_codewords, size=len(users))
+    if core.config["precoder_selection"] == "expert":
+        codewords = core.evaluate(users, sets, None).expert_precoder
     return sets, codewords
 
 

@@ -27,7 +27,7 @@ from numpy.typing import NDArray
 
 from wmoe.paths import default_data_dir
 from wmoe.phy.codebook import Codebook, make_codebook
-from wmoe.phy.receivers import effective_gram, mmse_sinr_from_gram, sum_rate
+from wmoe.phy.receivers import mmse_sinr_from_gram, sum_rate
 from wmoe.phy.units import dbm_to_watt, thermal_noise_dbm
 from wmoe.scenarios.channel_cache import UplinkGrams, load_uplink_grams
 from wmoe.scenarios.deepmimo_loader import ArrayConfig
@@ -115,6 +115,46 @@ def _check_config(config: dict[str, Any]) -> None:
             raise ValueError(f"config {key} must be a positive integer, got {config[key]!r}")
 
 
+RankGroup = tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64], NDArray[np.complex128]]
+
+
+def _beam_decomposition(codebook: Codebook) -> tuple[NDArray[np.complex128], list[RankGroup]]:
+    """Write every codeword column as ``scale * beam`` with distinct unit-norm beams.
+
+    Returns:
+        The beams (Nt, n_beams) and, per rank, (codeword indices, beam row index grid
+        (C_r, r, r), beam column index grid, scale products conj(s_i) s_j (C_r, r, r)), so
+        that ``W^H G W = factors * (V^H G V)[rows, cols]``.
+    """
+    beams: list[NDArray[np.complex128]] = []
+    beam_of: dict[tuple[int, int], tuple[int, complex]] = {}
+    for c, rank in enumerate(codebook.ranks):
+        for k in range(int(rank)):
+            column = codebook.matrices[c, :, k]
+            scale = np.linalg.norm(column)
+            pivot = column[np.argmax(np.abs(column))]
+            unit = column / scale * (abs(pivot) / pivot)  # canonical phase
+            match = next((i for i, b in enumerate(beams) if np.allclose(b, unit, atol=1e-12)), None)
+            if match is None:
+                beams.append(unit)
+                match = len(beams) - 1
+            beam_of[(c, k)] = (match, complex(scale * pivot / abs(pivot)))
+    groups: list[RankGroup] = []
+    for rank in np.unique(codebook.ranks):
+        members = np.flatnonzero(codebook.ranks == rank)
+        index = np.array([[beam_of[(c, k)][0] for k in range(rank)] for c in members])
+        scale = np.array([[beam_of[(c, k)][1] for k in range(rank)] for c in members])
+        groups.append(
+            (
+                members,
+                index[:, :, None].repeat(rank, axis=2),
+                index[:, None, :].repeat(rank, axis=1),
+                scale.conj()[:, :, None] * scale[:, None, :],
+            )
+        )
+    return np.stack(beams, axis=1), groups
+
+
 @dataclass(frozen=True)
 class StepResult:
     """What one batched step computed.
@@ -149,6 +189,7 @@ class ReceptionCore:
         self.config = config
         self.batch_size = batch_size
         folder = scenario_folder(config)
+        self.data_folder = folder
         cache_dir = Path(config["cache_dir"] or default_data_dir() / "cache").expanduser()
         self.data = _load_grams(
             str(folder), tuple(config["bs_panel"]), int(config["ue_antennas"]), str(cache_dir)
@@ -170,6 +211,7 @@ class ReceptionCore:
             oversampling=int(config["codebook_oversampling"]),
             max_rank=int(config["max_rank"]),
         )
+        self._beams, self._rank_groups = _beam_decomposition(self.codebook)
         noise_w = dbm_to_watt(thermal_noise_dbm(config["bandwidth_hz"], config["noise_figure_db"]))
         self.snr_scale = float(dbm_to_watt(config["tx_power_dbm"]) / noise_w)
         channel_energy = np.trace(self.data.gram, axis1=-2, axis2=-1).real
@@ -278,9 +320,22 @@ class ReceptionCore:
         return np.asarray((self.data.gram[users[:, None], members] * weights).sum(axis=1))
 
     def codeword_rates(self, gram: NDArray[np.complex128]) -> NDArray[np.float64]:
-        """Return every codeword's MMSE sum rate (B, C) [bit/s/Hz] for Gram matrices (B, Nt, Nt)."""
-        g_eff = effective_gram(gram[:, None], self.codebook.matrices[None])
-        return sum_rate(mmse_sinr_from_gram(g_eff))
+        """Return every codeword's MMSE sum rate (B, C) [bit/s/Hz] for Gram matrices (B, Nt, Nt).
+
+        Every codeword column is a scaled copy of one of a few distinct beams ``V``, so one
+        beam Gram ``V^H G V`` per batch member (two matrix products) gives every codeword's
+        effective Gram by gathering; each rank is then equalised without zero padding.
+        """
+        batch, nt = gram.shape[0], gram.shape[-1]
+        beams = self._beams.shape[1]
+        gv = (gram.reshape(batch * nt, nt) @ self._beams).reshape(batch, nt, beams)
+        beam_gram = gv.transpose(0, 2, 1).reshape(batch * beams, nt) @ self._beams.conj()
+        beam_gram = beam_gram.reshape(batch, beams, beams).transpose(0, 2, 1)
+        rates = np.empty((batch, self.codebook.num_codewords))
+        for members, rows, cols, factors in self._rank_groups:
+            g_eff = beam_gram[:, rows, cols] * factors
+            rates[:, members] = sum_rate(mmse_sinr_from_gram(g_eff))
+        return rates
 
     def evaluate(
         self,

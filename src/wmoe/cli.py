@@ -1,0 +1,182 @@
+"""The ``wmoe`` command line: environments, scenario data, baselines and the demo."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from wmoe.paths import default_data_dir
+
+
+def parse_key_values(items: Sequence[str] | None) -> dict[str, Any]:
+    """Parse ``key:value`` strings into a dict; values are YAML scalars or flow collections.
+
+    ``a.b:3`` nests as ``{"a": {"b": 3}}``. Parsing uses ``yaml.safe_load`` (never ``eval``).
+
+    Raises:
+        ValueError: If an item has no ``:`` or its value is not valid YAML.
+    """
+    result: dict[str, Any] = {}
+    for item in items or ():
+        key, sep, raw = item.partition(":")
+        if not sep or not key:
+            raise ValueError(f"expected key:value, got {item!r} (e.g. num_cooperating_bs:2)")
+        try:
+            value = yaml.safe_load(raw)
+        except yaml.YAMLError as error:
+            raise ValueError(f"value of {key!r} is not valid YAML: {raw!r}") from error
+        node = result
+        *parents, leaf = key.split(".")
+        for parent in parents:
+            node = node.setdefault(parent, {})
+        node[leaf] = value
+    return result
+
+
+def _cmd_envs(args: argparse.Namespace) -> int:
+    from wmoe.envs.registration import ENV_TABLE
+
+    width = max(len(entry.env_id) for entry in ENV_TABLE)
+    for entry in ENV_TABLE:
+        print(f"{entry.env_id:<{width}}  {entry.summary}")
+    return 0
+
+
+def _scenarios_dir(args: argparse.Namespace) -> Path:
+    return Path(args.scenarios_dir or default_data_dir() / "deepmimo_scenarios").expanduser()
+
+
+def _cmd_scenario_generate(args: argparse.Namespace) -> int:
+    from wmoe.scenarios.synthetic_o1 import SyntheticO1Config, write_synthetic_o1
+
+    config = SyntheticO1Config(
+        name=args.name,
+        row_stride=args.row_stride,
+        user_stride=args.user_stride,
+        max_wall_order=args.max_wall_order,
+        seed=args.seed,
+    )
+    start = time.perf_counter()
+    folder = write_synthetic_o1(_scenarios_dir(args), config, overwrite=args.overwrite)
+    print(f"wrote SYNTHETIC O1-like scenario {folder} in {time.perf_counter() - start:.1f} s")
+    return 0
+
+
+def _cmd_scenario_info(args: argparse.Namespace) -> int:
+    from wmoe.scenarios.deepmimo_loader import read_scenario_info
+
+    info = read_scenario_info(_scenarios_dir(args) / args.name)
+    kind = "SYNTHETIC (wmoe image-method tracer)" if info.synthetic else "ray-traced"
+    print(f"scenario   {info.folder} [{kind}]")
+    print(f"carrier    {info.frequency_hz / 1e9:.2f} GHz")
+    print(f"BSs        {info.num_bs} (TX sets per polarisation: {list(info.bs_tx_sets)})")
+    print(f"users      {info.num_users} (RX set {info.user_rx_set})")
+    return 0
+
+
+def _format_baselines(summary: dict[str, dict[str, float]]) -> str:
+    oracle = summary.get("oracle", {}).get("mean")
+    lines = [f"{'policy':<12} {'mean rate':>10} {'95% CI':>8} {'of oracle':>10}"]
+    for name, stats in summary.items():
+        share = f"{100 * stats['mean'] / oracle:9.1f}%" if oracle else ""
+        lines.append(f"{name:<12} {stats['mean']:10.2f} {stats['ci95']:8.2f} {share:>10}")
+    return "\n".join(lines)
+
+
+def _reception_env(env_kwargs: dict[str, Any]) -> Any:
+    import gymnasium as gym
+
+    import wmoe  # noqa: F401  (registers the environments)
+
+    return gym.make("wmoe/MultiBSReception-v0", config=env_kwargs).unwrapped
+
+
+def _cmd_baselines(args: argparse.Namespace) -> int:
+    from wmoe.envs.multi_bs_reception.baselines import evaluate_baselines
+
+    env = _reception_env(parse_key_values(args.env_kwargs))
+    start = time.perf_counter()
+    result = evaluate_baselines(env.core, args.num_users, args.seed)
+    print(f"sum rate [bit/s/Hz] over {args.num_users} users (seed {args.seed}):")
+    print(_format_baselines(result.summary()))
+    print(f"({time.perf_counter() - start:.1f} s)")
+    return 0
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from wmoe.demo import run_demo
+
+    return run_demo(
+        timesteps=args.timesteps,
+        num_users=args.num_users,
+        seed=args.seed,
+        num_threads=args.num_threads,
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the ``wmoe`` argument parser."""
+    parser = argparse.ArgumentParser(prog="wmoe", description=__doc__)
+    parser.add_argument("--num-threads", type=int, default=1, help="torch threads (default 1)")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    sub.add_parser("envs", help="list the registered environments").set_defaults(func=_cmd_envs)
+
+    scenario = sub.add_parser("scenario", help="scenario data")
+    scenario_sub = scenario.add_subparsers(dest="scenario_command", required=True)
+    generate = scenario_sub.add_parser(
+        "generate", help="write the SYNTHETIC O1-like scenario in DeepMIMO v4 format"
+    )
+    info = scenario_sub.add_parser("info", help="describe a DeepMIMO v4 scenario folder")
+    for p in (generate, info):
+        p.add_argument(
+            "--scenarios-dir",
+            default=None,
+            help="DeepMIMO scenarios folder (default: $WMOE_DATA_DIR or ~/.cache/wmoe, "
+            "+ /deepmimo_scenarios)",
+        )
+        p.add_argument("--name", default="o1_synthetic_3p5", help="scenario folder name")
+    generate.add_argument("--row-stride", type=int, default=5, help="keep every k-th 0.2 m row")
+    generate.add_argument("--user-stride", type=int, default=5, help="keep every k-th user")
+    generate.add_argument("--max-wall-order", type=int, default=2, help="facade reflections")
+    generate.add_argument("--seed", type=int, default=0, help="seed of polarisation draws")
+    generate.add_argument("--overwrite", action="store_true", help="replace an existing one")
+    generate.set_defaults(func=_cmd_scenario_generate)
+    info.set_defaults(func=_cmd_scenario_info)
+
+    baselines = sub.add_parser("baselines", help="rates of the reception env's baselines")
+    baselines.add_argument(
+        "--env-kwargs", nargs="*", default=[], help="config overrides as key:value"
+    )
+    baselines.add_argument("--num-users", type=int, default=300, help="users to evaluate")
+    baselines.add_argument("--seed", type=int, default=0, help="seed of the user draws")
+    baselines.set_defaults(func=_cmd_baselines)
+
+    demo = sub.add_parser("demo", help="the main job on the built-in synthetic scenario")
+    demo.add_argument("--timesteps", type=int, default=30_000, help="PPO training steps")
+    demo.add_argument("--num-users", type=int, default=300, help="users for evaluation")
+    demo.add_argument("--seed", type=int, default=0, help="seed")
+    demo.set_defaults(func=_cmd_demo)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``wmoe`` command line; return its exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        status: int = args.func(args)
+    except (ValueError, FileNotFoundError, FileExistsError) as error:
+        print(f"wmoe: error: {error}", file=sys.stderr)
+        return 2
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())

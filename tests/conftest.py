@@ -1,0 +1,42 @@
+"""Shared fixtures: an isolated data folder, one torch thread, a small synthetic scenario."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+_DATA_DIR = tempfile.mkdtemp(prefix="wmoe-test-data-")
+os.environ["WMOE_DATA_DIR"] = _DATA_DIR
+
+SMALL_SCENARIO = {"row_stride": 60, "user_stride": 45}
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    try:
+        import torch
+    except ImportError:
+        return
+    torch.set_num_threads(1)
+
+
+@pytest.fixture(scope="session")
+def small_scenarios_dir() -> Path:
+    """A scenarios folder holding a small synthetic O1-like scenario under the default name."""
+    from wmoe.scenarios.synthetic_o1 import SyntheticO1Config, write_synthetic_o1
+
+    folder = Path(_DATA_DIR) / "small_scenarios"
+    write_synthetic_o1(folder, SyntheticO1Config(**SMALL_SCENARIO), overwrite=True)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def reception_config(small_scenarios_dir: Path) -> dict[str, Any]:
+    """Env config overrides pointing MultiBSReception-v0 at the small scenario."""
+    return {
+        "scenarios_dir": str(small_scenarios_dir),
+        "cache_dir": str(Path(_DATA_DIR) / "cache"),
+    }
