@@ -54,7 +54,7 @@ def run_demo(timesteps: int, num_users: int, seed: int, num_threads: int = 1) ->
     print(f"data folder: {default_data_dir()} (set WMOE_DATA_DIR to move it)")
 
     start = _step("1. scenario: SYNTHETIC O1-like, DeepMIMO v4 format, loaded with deepmimo")
-    env = gym.make(ENV_ID).unwrapped
+    env: Any = gym.make(ENV_ID).unwrapped
     core = env.core
     print(
         f"   {core.num_users} users, {core.num_bs} BSs, {core.num_sets} cooperative sets "
@@ -88,7 +88,7 @@ def run_demo(timesteps: int, num_users: int, seed: int, num_threads: int = 1) ->
         verbose=0,
     )
     model.learn(total_timesteps=timesteps)
-    eval_env = gym.make(ENV_ID, config=config).unwrapped
+    eval_env: Any = gym.make(ENV_ID, config=config).unwrapped
     held_out = np.random.default_rng(seed + 1).integers(0, core.num_users, size=num_users)
     rate = policy_rate(model, eval_env, held_out)
     reference = evaluate_baselines(eval_env.core, num_users, seed + 1).summary()

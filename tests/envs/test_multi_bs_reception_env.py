@@ -228,3 +228,14 @@ def test_masks_on_continuous_and_render_mode_raise(reception_config):
         env.action_masks()
     with pytest.raises(ValueError, match="render_mode"):
         gym.make(ENV_ID, config=reception_config, render_mode="human")
+
+
+@pytest.mark.parametrize(("codebook", "ue_antennas"), [("dft", 4), ("3gpp-2port", 2)])
+def test_codeword_rates_equal_generic_effective_gram(reception_config, codebook, ue_antennas):
+    from wmoe.phy.receivers import effective_gram, mmse_sinr_from_gram
+
+    core = make(reception_config, codebook=codebook, ue_antennas=ue_antennas).unwrapped.core
+    users = np.arange(25)
+    gram = core.set_gram(users, (users * 31) % core.num_sets)
+    generic = sum_rate(mmse_sinr_from_gram(effective_gram(gram[:, None], core.codebook.matrices)))
+    np.testing.assert_allclose(core.codeword_rates(gram), generic, rtol=1e-9, atol=1e-9)

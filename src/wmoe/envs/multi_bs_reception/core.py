@@ -132,7 +132,8 @@ def _beam_decomposition(codebook: Codebook) -> tuple[NDArray[np.complex128], lis
         for k in range(int(rank)):
             column = codebook.matrices[c, :, k]
             scale = np.linalg.norm(column)
-            pivot = column[np.argmax(np.abs(column))]
+            magnitude = np.abs(column)
+            pivot = column[np.flatnonzero(magnitude > 0.5 * magnitude.max())[0]]
             unit = column / scale * (abs(pivot) / pivot)  # canonical phase
             match = next((i for i, b in enumerate(beams) if np.allclose(b, unit, atol=1e-12)), None)
             if match is None:
@@ -143,13 +144,13 @@ def _beam_decomposition(codebook: Codebook) -> tuple[NDArray[np.complex128], lis
     for rank in np.unique(codebook.ranks):
         members = np.flatnonzero(codebook.ranks == rank)
         index = np.array([[beam_of[(c, k)][0] for k in range(rank)] for c in members])
-        scale = np.array([[beam_of[(c, k)][1] for k in range(rank)] for c in members])
+        scales = np.array([[beam_of[(c, k)][1] for k in range(rank)] for c in members])
         groups.append(
             (
                 members,
                 index[:, :, None].repeat(rank, axis=2),
                 index[:, None, :].repeat(rank, axis=1),
-                scale.conj()[:, :, None] * scale[:, None, :],
+                scales.conj()[:, :, None] * scales[:, None, :],
             )
         )
     return np.stack(beams, axis=1), groups
