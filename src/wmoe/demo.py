@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import time
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -43,7 +44,7 @@ def run_demo(timesteps: int, num_users: int, seed: int, num_threads: int = 1) ->
     import gymnasium as gym
     import torch
     from stable_baselines3 import PPO
-    from stable_baselines3.common.env_util import make_vec_env
+    from stable_baselines3.common.vec_env import DummyVecEnv, VecMonitor
 
     import wmoe  # noqa: F401  (registers the environments)
     from wmoe.cli import _format_baselines
@@ -76,7 +77,8 @@ def run_demo(timesteps: int, num_users: int, seed: int, num_threads: int = 1) ->
 
     start = _step(f"3. PPO (MLP) choosing the BS set from the location, {timesteps} steps")
     config = {"precoder_selection": "expert"}
-    train_env = make_vec_env(ENV_ID, n_envs=8, seed=seed, env_kwargs={"config": config})
+    train_env = VecMonitor(DummyVecEnv([partial(gym.make, ENV_ID, config=config)] * 8))
+    train_env.seed(seed)
     model = PPO(
         "MlpPolicy",
         train_env,

@@ -176,7 +176,9 @@ def test_observation_contents(reception_config):
     core = env.core
     assert obs.shape == (2 + 2 * core.num_bs,)
     np.testing.assert_allclose(obs[:2], core.normalized_positions[core.user[0]])
-    assert obs[2:20] == pytest.approx(np.clip(core.rx_snr_db[core.user[0]] / 50, -2, 2), abs=1e-6)
+    assert obs[2:20] == pytest.approx(
+        np.clip(core.rx_snr_db(core.user[:1])[0] / 50, -2, 2), abs=1e-6
+    )
 
 
 @pytest.mark.parametrize(

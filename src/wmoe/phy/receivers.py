@@ -9,12 +9,22 @@ effective channel ``H W``. All SINRs are linear (not dB) and dimensionless.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeAlias
 
 import numpy as np
 from numpy.typing import NDArray
 
 _RANK_RTOL = 16.0 * np.finfo(np.float64).eps
+
+# Largest stream count with the closed-form elimination below; larger ones use numpy.linalg.inv.
+_MAX_CLOSED_FORM_STREAMS = 4
+# Matrices per block of the closed-form path: the working set (a few dozen arrays of this
+# length) then stays in the L2 cache, which for stacks of ~1e4+ matrices is faster than
+# whole-array ufuncs and much faster than per-matrix LAPACK calls.
+_BLOCK = 4096
+
+_Matrix: TypeAlias = tuple[list[NDArray[np.float64]], dict[tuple[int, int], NDArray[np.complex128]]]
+"""A block of Hermitian matrices as (real diagonal entries, upper off-diagonal entries)."""
 
 
 def _square_stack(gram: NDArray[Any], name: str) -> NDArray[np.complex128]:
@@ -44,6 +54,119 @@ def _channel_gram(channel: NDArray[Any], noise_var: float | NDArray[Any]) -> NDA
         )
     gram = np.conj(np.swapaxes(h, -1, -2)) @ h
     return gram / variance[..., np.newaxis, np.newaxis]
+
+
+def _eliminate_first(matrix: _Matrix, shift: float) -> _Matrix:
+    """Schur complement of ``shift I + G`` on stream 0, minus ``shift I``, for a block.
+
+    ``G'_ij = G_ij - G_i0 G_0j / (shift + G_00)`` for ``i, j >= 1`` (renumbered from 0): one
+    step of Gaussian elimination (LDL^H without pivoting, stable for Hermitian positive
+    definite ``shift I + G``), in complex arithmetic on contiguous per-entry arrays.
+    """
+    diag, upper = matrix
+    size = len(diag)
+    scale = (1.0 / (shift + diag[0])).astype(np.complex128)
+    row = [upper[0, j] for j in range(1, size)]  # G_0j
+    col = [np.conj(x) for x in row]  # G_j0
+    scaled = [x * scale for x in row]  # G_0j / pivot
+    new_diag = [diag[j + 1] - (col[j] * scaled[j]).real for j in range(size - 1)]
+    new_upper = {
+        (i, j): upper[i + 1, j + 1] - col[i] * scaled[j]
+        for i in range(size - 1)
+        for j in range(i + 1, size - 1)
+    }
+    return new_diag, new_upper
+
+
+def _last_two_complements(
+    matrix: _Matrix, shift: float
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """``t_k = 1 / [(shift I + G)^{-1}]_kk - shift`` for the last two streams of a block."""
+    while len(matrix[0]) > 2:
+        matrix = _eliminate_first(matrix, shift)
+    (d0, d1), upper = matrix
+    cross = upper[0, 1].real ** 2 + upper[0, 1].imag ** 2
+    return d0 - cross / (shift + d1), d1 - cross / (shift + d0)
+
+
+def _block_complements(matrix: _Matrix, shift: float) -> list[NDArray[np.float64]]:
+    """``t_k`` of :func:`_diagonal_complements` for all streams of a block, ``r <= 4``."""
+    diag, upper = matrix
+    size = len(diag)
+    if size == 1:
+        return [diag[0]]
+    penultimate, last = _last_two_complements(matrix, shift)
+    if size == 2:
+        return [penultimate, last]
+    # The first two streams are the last two of the reversed matrix; its upper entries are
+    # those of G mirrored on the anti-diagonal (G^T = conj(G) has the same inverse diagonal).
+    mirrored = {(i, j): upper[size - 1 - j, size - 1 - i] for (i, j) in upper}
+    second, first = _last_two_complements((diag[::-1], mirrored), shift)
+    if size == 3:
+        return [first, penultimate, last]  # ``second`` is stream 1 again
+    return [first, second, penultimate, last]
+
+
+def _diagonal_complements(gram: NDArray[np.complex128], shift: float) -> NDArray[np.float64]:
+    """``t_k = 1 / [(shift I + G)^{-1}]_kk - shift`` for a stack of Hermitian matrices.
+
+    Equivalently ``t_k = g_kk - g_k^H (shift I + G_{-k})^{-1} g_k``, the Schur complement of
+    ``shift I + G`` on entry ``k`` minus ``shift``, where ``G_{-k}`` drops row and column
+    ``k`` and ``g_k`` is column ``k`` without entry ``k``. ``shift I + G`` must be Hermitian
+    positive definite. For ``r <= 4`` each ``t_k`` comes from Gaussian elimination of the
+    other streams computed on ``G`` itself (so ``shift`` is never added and subtracted, and a
+    zero row and column of ``G`` gives exactly ``t_k = 0``), streamed in blocks of
+    per-entry arrays; this is several times faster than ``numpy.linalg.inv`` on stacks of
+    tiny matrices. Larger ``r`` use ``numpy.linalg.inv``.
+
+    Args:
+        gram: Hermitian matrices ``G``, complex128, shape ``(..., r, r)``.
+        shift: Real diagonal shift, ``1`` for MMSE and ``0`` for zero forcing.
+
+    Returns:
+        ``t``, shape ``(..., r)``.
+    """
+    num_streams = gram.shape[-1]
+    if num_streams > _MAX_CLOSED_FORM_STREAMS:
+        inverse = np.linalg.inv(shift * np.eye(num_streams) + gram)
+        return 1.0 / np.diagonal(inverse, axis1=-2, axis2=-1).real - shift
+    mats = gram.reshape(-1, num_streams, num_streams)
+    out = np.empty((mats.shape[0], num_streams))
+    for start in range(0, mats.shape[0], _BLOCK):
+        block = mats[start : start + _BLOCK]
+        diag = [np.ascontiguousarray(block[:, i, i].real) for i in range(num_streams)]
+        upper = {
+            (i, j): np.ascontiguousarray(block[:, i, j])
+            for i in range(num_streams)
+            for j in range(i + 1, num_streams)
+        }
+        for k, value in enumerate(_block_complements((diag, upper), shift)):
+            out[start : start + _BLOCK, k] = value
+    return out.reshape(*gram.shape[:-2], num_streams)
+
+
+def hermitian_inverse_diagonal(a: NDArray[Any]) -> NDArray[np.float64]:
+    """Diagonal of the inverse of Hermitian positive-definite matrices, ``[A^{-1}]_kk``.
+
+    ``[A^{-1}]_kk = 1 / (a_kk - a_k^H A_{-k}^{-1} a_k)`` (inverse Schur complement). For
+    ``r <= 4`` this uses closed-form Gaussian elimination over per-entry arrays, several times
+    faster than ``numpy.linalg.inv`` on large stacks of tiny matrices and as accurate;
+    larger ``r`` use ``numpy.linalg.inv``. No check is made that ``A`` is positive definite.
+
+    Source: G. H. Golub and C. F. Van Loan, *Matrix Computations*, 4th ed., Johns Hopkins 2013,
+    Sec. 4.2 (Cholesky / LDL^T without pivoting for positive-definite matrices).
+
+    Args:
+        a: Hermitian positive-definite matrices [any unit], shape ``(..., r, r)``; only the
+            real part of the diagonal and the upper triangle are read for ``r <= 4``.
+
+    Returns:
+        ``diag(A^{-1})`` [inverse unit of ``a``], real and ``> 0``, shape ``(..., r)``.
+
+    Raises:
+        ValueError: If ``a`` is not a stack of non-empty square matrices.
+    """
+    return 1.0 / _diagonal_complements(_square_stack(a, "a"), 0.0)
 
 
 def effective_gram(gram: NDArray[Any], precoders: NDArray[Any]) -> NDArray[np.complex128]:
@@ -77,9 +200,11 @@ def mmse_sinr_from_gram(gram_eff: NDArray[Any]) -> NDArray[np.float64]:
 
     ``SINR_k = 1 / [(I + G_eff)^{-1}]_{kk} - 1``. For ``r = 1`` this is ``G_eff`` itself
     (maximum-ratio combining); for ``r = 2`` the closed form of the 2x2 inverse gives
-    ``SINR_0 = g_00 - |g_01|^2 / (1 + g_11)`` (and symmetrically for stream 1); larger ``r``
-    use ``numpy.linalg.inv``. A zero-padded stream (zero row and column) gets SINR 0; tiny
-    negative round-off is clamped to 0.
+    ``SINR_0 = g_00 - |g_01|^2 / (1 + g_11)`` (and symmetrically for stream 1); ``r = 3, 4``
+    use the same formula after Gaussian elimination of the other streams (the Schur complement
+    ``SINR_k = g_kk - g_k^H (I + G_{-k})^{-1} g_k``, several times faster than a batched
+    inverse), and larger ``r`` use ``numpy.linalg.inv``. A zero-padded stream (zero row and
+    column) gets SINR 0; tiny negative round-off is clamped to 0.
 
     Source: D. Tse and P. Viswanath, *Fundamentals of Wireless Communication*, Cambridge 2005,
     Sec. 8.3.3 (linear MMSE receiver, for which ``1 + SINR_k = 1 / [(I + G)^{-1}]_{kk}``).
@@ -104,8 +229,7 @@ def mmse_sinr_from_gram(gram_eff: NDArray[Any]) -> NDArray[np.float64]:
         cross = np.abs(g[..., 0, 1]) ** 2
         sinr = np.stack([g00 - cross / (1.0 + g11), g11 - cross / (1.0 + g00)], axis=-1)
     else:
-        inverse = np.linalg.inv(np.eye(num_streams) + g)
-        sinr = 1.0 / np.diagonal(inverse, axis1=-2, axis2=-1).real - 1.0
+        sinr = _diagonal_complements(g, 1.0)
     return np.maximum(sinr, 0.0)
 
 
@@ -146,8 +270,7 @@ def zf_sinr_from_gram(gram_eff: NDArray[Any]) -> NDArray[np.float64]:
             f"{eigenvalues[first].tolist()}); use MMSE, or use no more streams than receive "
             "antennas and drop zero-padded precoder columns."
         )
-    inverse = np.linalg.inv(g)
-    return 1.0 / np.diagonal(inverse, axis1=-2, axis2=-1).real
+    return _diagonal_complements(g, 0.0)
 
 
 def mmse_sinr(channel: NDArray[Any], noise_var: float | NDArray[Any] = 1.0) -> NDArray[np.float64]:

@@ -42,7 +42,7 @@ def strongest_n_choice(
 ) -> Choice:
     """The N strongest BSs per user with the best codeword for them."""
     n = core.bs_sets.shape[1]
-    strongest = np.argsort(-core.rx_snr_db[users], axis=1, kind="stable")[:, :n]
+    strongest = np.argsort(-core.rx_snr_db(users), axis=1, kind="stable")[:, :n]
     sets = core.set_index_of(np.sort(strongest, axis=1))
     return sets, core.evaluate(users, sets, None).expert_precoder
 
@@ -52,7 +52,7 @@ def best_sinr_n_choice(
 ) -> Choice:
     """The N BSs with the best per-BS SINR (knowing each BS's interference), best codeword."""
     n = core.bs_sets.shape[1]
-    sinr_db = core.rx_snr_db[users] - core.interference_over_thermal_db
+    sinr_db = core.rx_snr_db(users) - core.interference_over_thermal_db
     best = np.argsort(-sinr_db, axis=1, kind="stable")[:, :n]
     sets = core.set_index_of(np.sort(best, axis=1))
     return sets, core.evaluate(users, sets, None).expert_precoder

@@ -83,12 +83,39 @@ def default_config() -> dict[str, Any]:
     }
 
 
+@dataclass(frozen=True)
+class ScenarioChannels:
+    """Channel data of one scenario and array setup, shared by every env of a process.
+
+    Attributes:
+        grams: The per-user, per-BS uplink Gram matrices.
+        mean_gain_db: (users, BSs) mean channel power gain per BS port and UE antenna [dB].
+        reachable: (users, BSs) whether the BS has any path to the user.
+        normalized_positions: (users, 2) user (x, y) scaled to [0, 1] over the user area.
+    """
+
+    grams: UplinkGrams
+    mean_gain_db: NDArray[np.float64]
+    reachable: NDArray[np.bool_]
+    normalized_positions: NDArray[np.float32]
+
+
 @functools.lru_cache(maxsize=4)
-def _load_grams(
+def load_scenario_channels(
     folder: str, bs_panel: tuple[int, int], ue_antennas: int, cache_dir: str
-) -> UplinkGrams:
-    arrays = ArrayConfig(bs_panel=bs_panel, ue_antennas=ue_antennas)
-    return load_uplink_grams(folder, arrays, cache_dir)
+) -> ScenarioChannels:
+    """Load (once per process) a scenario's Gram matrices and the statistics derived from them."""
+    grams = load_uplink_grams(
+        folder, ArrayConfig(bs_panel=bs_panel, ue_antennas=ue_antennas), cache_dir
+    )
+    energy = np.trace(grams.gram, axis1=-2, axis2=-1).real
+    ports = 2 * bs_panel[0] * bs_panel[1]
+    with np.errstate(divide="ignore"):
+        mean_gain_db = 10.0 * np.log10(energy / (ports * ue_antennas))
+    positions = grams.user_positions[:, :2]
+    low, high = positions.min(axis=0), positions.max(axis=0)
+    normalized = ((positions - low) / np.maximum(high - low, 1e-9)).astype(np.float32)
+    return ScenarioChannels(grams, mean_gain_db, energy > 0.0, normalized)
 
 
 def scenario_folder(config: dict[str, Any]) -> Path:
@@ -192,9 +219,12 @@ class ReceptionCore:
         folder = scenario_folder(config)
         self.data_folder = folder
         cache_dir = Path(config["cache_dir"] or default_data_dir() / "cache").expanduser()
-        self.data = _load_grams(
+        self.channels = load_scenario_channels(
             str(folder), tuple(config["bs_panel"]), int(config["ue_antennas"]), str(cache_dir)
         )
+        self.data = self.channels.grams
+        self.reachable = self.channels.reachable
+        self.normalized_positions = self.channels.normalized_positions
         self.num_users, self.num_bs = self.data.gram.shape[:2]
         n = int(config["num_cooperating_bs"])
         if n > self.num_bs:
@@ -215,33 +245,25 @@ class ReceptionCore:
         self._beams, self._rank_groups = _beam_decomposition(self.codebook)
         noise_w = dbm_to_watt(thermal_noise_dbm(config["bandwidth_hz"], config["noise_figure_db"]))
         self.snr_scale = float(dbm_to_watt(config["tx_power_dbm"]) / noise_w)
-        channel_energy = np.trace(self.data.gram, axis1=-2, axis2=-1).real
-        self.reachable = channel_energy > 0.0  # (users, bs)
-        ports = 2 * int(np.prod(config["bs_panel"]))
-        with np.errstate(divide="ignore"):
-            self.rx_snr_db = 10.0 * np.log10(
-                self.snr_scale * channel_energy / (ports * int(config["ue_antennas"]))
-            )
-        self.interference_over_thermal_db = self._interference_over_thermal_db(ports)
+        self.interference_over_thermal_db = self._interference_over_thermal_db()
         self.bs_snr_scale = self.snr_scale / 10.0 ** (self.interference_over_thermal_db / 10.0)
-        positions = self.data.user_positions[:, :2]
-        low, high = positions.min(axis=0), positions.max(axis=0)
-        self.normalized_positions = ((positions - low) / np.maximum(high - low, 1e-9)).astype(
-            np.float32
-        )
         self.user = np.zeros(batch_size, dtype=np.int64)
         self.elapsed = np.zeros(batch_size, dtype=np.int64)
         self._draws = np.zeros((batch_size, DRAW_BUFFER), dtype=np.int64)
         self._draw_pos = np.full(batch_size, DRAW_BUFFER, dtype=np.int64)
 
-    def _interference_over_thermal_db(self, ports: int) -> NDArray[np.float64]:
+    def rx_snr_db(self, users: NDArray[np.int64]) -> NDArray[np.float64]:
+        """(len(users), BSs) mean receive SNR per BS port and UE antenna, without interference."""
+        return np.asarray(self.channels.mean_gain_db[users] + 10.0 * np.log10(self.snr_scale))
+
+    def _interference_over_thermal_db(self) -> NDArray[np.float64]:
         """Per-BS interference over thermal [dB] from the configured co-channel UEs."""
         count = int(self.config["num_interferers"])
         if count == 0:
             return np.zeros(self.num_bs)
         rng = np.random.default_rng(self.config["interferer_seed"])
         interferers = rng.choice(self.num_users, size=count, replace=False)
-        gain_db = self.rx_snr_db[interferers] - 10.0 * np.log10(self.snr_scale)  # (K, U)
+        gain_db = self.channels.mean_gain_db[interferers]  # (K, U)
         path_loss_db = -gain_db.max(axis=1)  # towards each interferer's strongest BS
         power_dbm = np.minimum(
             self.config["tx_power_dbm"],
@@ -299,7 +321,7 @@ class ReceptionCore:
         users = self.user[envs]
         obs = self.normalized_positions[users]
         if self.config["observe_rx_power"]:
-            power = np.clip(self.rx_snr_db[users] / 50.0, -2.0, 2.0).astype(np.float32)
+            power = np.clip(self.rx_snr_db(users) / 50.0, -2.0, 2.0).astype(np.float32)
             obs = np.concatenate([obs, power], axis=1)
         if self.config["observe_interference"]:
             iot = np.broadcast_to(

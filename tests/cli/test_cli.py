@@ -1,0 +1,92 @@
+"""The ``wmoe`` console script, run through a subprocess."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from wmoe.cli import parse_key_values
+
+
+def run(*args: str, env_dir: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "WMOE_DATA_DIR": str(env_dir)}
+    return subprocess.run(
+        [sys.executable, "-m", "wmoe.cli", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+        check=False,
+    )
+
+
+def test_envs_lists_registered_ids(tmp_path):
+    result = run("envs", env_dir=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "wmoe/MultiBSReception-v0" in result.stdout
+
+
+def test_scenario_generate_info_and_baselines(tmp_path):
+    scenarios = tmp_path / "scenarios"
+    generated = run(
+        "scenario",
+        "generate",
+        "--scenarios-dir",
+        str(scenarios),
+        "--row-stride",
+        "120",
+        "--user-stride",
+        "90",
+        env_dir=tmp_path,
+    )
+    assert generated.returncode == 0, generated.stderr
+    assert "SYNTHETIC" in generated.stdout
+    assert (scenarios / "o1_synthetic_3p5" / "params.json").is_file()
+
+    again = run("scenario", "generate", "--scenarios-dir", str(scenarios), env_dir=tmp_path)
+    assert again.returncode == 2
+    assert "--overwrite" in again.stderr
+
+    info = run("scenario", "info", "--scenarios-dir", str(scenarios), env_dir=tmp_path)
+    assert info.returncode == 0, info.stderr
+    assert "18" in info.stdout and "SYNTHETIC" in info.stdout
+
+    baselines = run(
+        "baselines",
+        "--num-users",
+        "5",
+        "--env-kwargs",
+        f"scenarios_dir:{scenarios}",
+        "num_cooperating_bs:2",
+        env_dir=tmp_path,
+    )
+    assert baselines.returncode == 0, baselines.stderr
+    for name in ("random", "strongest_n", "best_sinr_n", "oracle"):
+        assert name in baselines.stdout
+
+
+def test_bad_inputs_exit_with_clear_messages(tmp_path):
+    missing = run(
+        "scenario", "info", "--scenarios-dir", str(tmp_path / "nowhere"), env_dir=tmp_path
+    )
+    assert missing.returncode == 2
+    assert str(tmp_path / "nowhere" / "o1_synthetic_3p5") in missing.stderr
+
+    unknown = run("baselines", "--env-kwargs", "no_such_key:1", env_dir=tmp_path)
+    assert unknown.returncode == 2
+    assert "unknown config key 'no_such_key'" in unknown.stderr
+
+    malformed = run("baselines", "--env-kwargs", "oops", env_dir=tmp_path)
+    assert malformed.returncode == 2
+    assert "expected key:value" in malformed.stderr
+
+
+def test_parse_key_values_is_safe_and_nested():
+    parsed = parse_key_values(["a:3", "b.c:[1, 2]", "d:hello"])
+    assert parsed == {"a": 3, "b": {"c": [1, 2]}, "d": "hello"}
+    with pytest.raises(ValueError, match="not valid YAML"):
+        parse_key_values(["e:!!python/object/apply:os.system ['true']"])
