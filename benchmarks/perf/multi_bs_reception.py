@@ -63,7 +63,9 @@ def main() -> None:
         results["native vector"].append(
             steps_per_second(lambda: native.step(batch), n, args.vector_calls)
         )
-        results["SyncVectorEnv"].append(steps_per_second(lambda: sync.step(batch), n, args.sync_calls))
+        results["SyncVectorEnv"].append(
+            steps_per_second(lambda: sync.step(batch), n, args.sync_calls)
+        )
         results["single env"].append(steps_per_second(single_step, 1, args.single_calls))
 
     core = single.unwrapped.core
@@ -73,8 +75,10 @@ def main() -> None:
     oracle_ms = 1000 * (time.perf_counter() - start) / len(users)
 
     median = {name: statistics.median(values) for name, values in results.items()}
-    print(f"wmoe/MultiBSReception-v0, default config: {core.num_users} users, "
-          f"{core.num_sets} sets x {core.codebook.num_codewords} codewords, {n} envs")
+    print(
+        f"wmoe/MultiBSReception-v0, default config: {core.num_users} users, "
+        f"{core.num_sets} sets x {core.codebook.num_codewords} codewords, {n} envs"
+    )
     print(f"{'env':<16} {'env-steps/s':>12} {'native / this':>14}")
     for name, value in median.items():
         print(f"{name:<16} {value:12,.0f} {median['native vector'] / value:14.1f}x")

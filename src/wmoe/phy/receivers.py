@@ -65,16 +65,17 @@ def _eliminate_first(matrix: _Matrix, shift: float) -> _Matrix:
     """
     diag, upper = matrix
     size = len(diag)
-    scale = (1.0 / (shift + diag[0])).astype(np.complex128)
+    pivot = shift + diag[0]
+    scale = np.reciprocal(pivot, out=pivot).astype(np.complex128)  # complex: no mixed-type ufunc
     row = [upper[0, j] for j in range(1, size)]  # G_0j
     col = [np.conj(x) for x in row]  # G_j0
     scaled = [x * scale for x in row]  # G_0j / pivot
     new_diag = [diag[j + 1] - (col[j] * scaled[j]).real for j in range(size - 1)]
-    new_upper = {
-        (i, j): upper[i + 1, j + 1] - col[i] * scaled[j]
-        for i in range(size - 1)
-        for j in range(i + 1, size - 1)
-    }
+    new_upper = {}
+    for i in range(size - 1):
+        for j in range(i + 1, size - 1):
+            product = col[i] * scaled[j]
+            new_upper[i, j] = np.subtract(upper[i + 1, j + 1], product, out=product)
     return new_diag, new_upper
 
 
@@ -85,8 +86,13 @@ def _last_two_complements(
     while len(matrix[0]) > 2:
         matrix = _eliminate_first(matrix, shift)
     (d0, d1), upper = matrix
-    cross = upper[0, 1].real ** 2 + upper[0, 1].imag ** 2
-    return d0 - cross / (shift + d1), d1 - cross / (shift + d0)
+    cross = np.square(upper[0, 1].real)
+    cross += np.square(upper[0, 1].imag)
+    first = shift + d1
+    second = shift + d0
+    np.divide(cross, first, out=first)
+    np.divide(cross, second, out=second)
+    return np.subtract(d0, first, out=first), np.subtract(d1, second, out=second)
 
 
 def _block_complements(matrix: _Matrix, shift: float) -> list[NDArray[np.float64]]:
@@ -114,10 +120,10 @@ def _diagonal_complements(gram: NDArray[np.complex128], shift: float) -> NDArray
     ``shift I + G`` on entry ``k`` minus ``shift``, where ``G_{-k}`` drops row and column
     ``k`` and ``g_k`` is column ``k`` without entry ``k``. ``shift I + G`` must be Hermitian
     positive definite. For ``r <= 4`` each ``t_k`` comes from Gaussian elimination of the
-    other streams computed on ``G`` itself (so ``shift`` is never added and subtracted, and a
-    zero row and column of ``G`` gives exactly ``t_k = 0``), streamed in blocks of
-    per-entry arrays; this is several times faster than ``numpy.linalg.inv`` on stacks of
-    tiny matrices. Larger ``r`` use ``numpy.linalg.inv``.
+    other streams applied to ``G`` itself (``shift`` enters only the pivots, so there is no
+    ``1 / x - shift`` cancellation, and a zero row and column of ``G`` gives exactly
+    ``t_k = 0``), streamed in blocks of per-entry arrays; this is several times faster than
+    ``numpy.linalg.inv`` on stacks of tiny matrices. Larger ``r`` use ``numpy.linalg.inv``.
 
     Args:
         gram: Hermitian matrices ``G``, complex128, shape ``(..., r, r)``.
@@ -154,7 +160,7 @@ def hermitian_inverse_diagonal(a: NDArray[Any]) -> NDArray[np.float64]:
     larger ``r`` use ``numpy.linalg.inv``. No check is made that ``A`` is positive definite.
 
     Source: G. H. Golub and C. F. Van Loan, *Matrix Computations*, 4th ed., Johns Hopkins 2013,
-    Sec. 4.2 (Cholesky / LDL^T without pivoting for positive-definite matrices).
+    Secs. 4.1-4.2 (LDL^T and Cholesky without pivoting for positive-definite matrices).
 
     Args:
         a: Hermitian positive-definite matrices [any unit], shape ``(..., r, r)``; only the
@@ -238,7 +244,10 @@ def zf_sinr_from_gram(gram_eff: NDArray[Any]) -> NDArray[np.float64]:
 
     ``SINR_k = 1 / [G_eff^{-1}]_{kk}``. Zero forcing needs ``G_eff`` to be invertible, i.e. the
     effective channel ``H W`` to have full column rank; a matrix whose smallest eigenvalue is
-    below ``16 * eps * r`` times its largest counts as singular.
+    below ``16 * eps * r`` times its largest counts as singular. ``1 / [G_eff^{-1}]_{kk}`` is
+    computed as a Schur complement by Gaussian elimination for ``r <= 4`` (see
+    :func:`hermitian_inverse_diagonal`) and with ``numpy.linalg.inv`` for larger ``r``; the
+    eigenvalue check dominates the cost.
 
     Source: D. Tse and P. Viswanath, *Fundamentals of Wireless Communication*, Cambridge 2005,
     Sec. 8.3.1 (decorrelator); A. Paulraj, R. Nabar and D. Gore, *Introduction to Space-Time

@@ -12,6 +12,7 @@ import json
 import logging
 import os
 import tempfile
+import zipfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -90,7 +91,7 @@ def _read(path: Path, scenario: str, synthetic: bool) -> UplinkGrams | None:
         with np.load(path, allow_pickle=False) as stored:
             arrays = {key: stored[key] for key in _ARRAY_KEYS}
             checksum = str(stored["checksum"])
-    except (OSError, KeyError, ValueError, EOFError) as error:
+    except (OSError, KeyError, ValueError, EOFError, zipfile.BadZipFile) as error:
         logger.warning("channel cache %s is unreadable (%s); rebuilding it", path, error)
         return None
     if checksum != _checksum(arrays):

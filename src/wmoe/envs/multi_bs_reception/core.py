@@ -142,16 +142,17 @@ def _check_config(config: dict[str, Any]) -> None:
             raise ValueError(f"config {key} must be a positive integer, got {config[key]!r}")
 
 
-RankGroup = tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64], NDArray[np.complex128]]
+RankGroup = tuple[NDArray[np.int64], int, NDArray[np.int64], NDArray[np.complex128] | float]
 
 
 def _beam_decomposition(codebook: Codebook) -> tuple[NDArray[np.complex128], list[RankGroup]]:
     """Write every codeword column as ``scale * beam`` with distinct unit-norm beams.
 
     Returns:
-        The beams (Nt, n_beams) and, per rank, (codeword indices, beam row index grid
-        (C_r, r, r), beam column index grid, scale products conj(s_i) s_j (C_r, r, r)), so
-        that ``W^H G W = factors * (V^H G V)[rows, cols]``.
+        The beams (Nt, n_beams) and, per rank, (codeword indices, the rank, flat indices of each
+        codeword's (r, r) block in the row-major transposed beam Gram ``(V^H G V)^T``, scale
+        products conj(s_i) s_j (C_r, r, r), a float when they are all one real value), so that
+        ``W^H G W = factors * (V^H G V)[beam_i, beam_j]``.
     """
     beams: list[NDArray[np.complex128]] = []
     beam_of: dict[tuple[int, int], tuple[int, complex]] = {}
@@ -172,14 +173,14 @@ def _beam_decomposition(codebook: Codebook) -> tuple[NDArray[np.complex128], lis
         members = np.flatnonzero(codebook.ranks == rank)
         index = np.array([[beam_of[(c, k)][0] for k in range(rank)] for c in members])
         scales = np.array([[beam_of[(c, k)][1] for k in range(rank)] for c in members])
-        groups.append(
-            (
-                members,
-                index[:, :, None].repeat(rank, axis=2),
-                index[:, None, :].repeat(rank, axis=1),
-                scales.conj()[:, :, None] * scales[:, None, :],
-            )
-        )
+        rows, cols = index[:, :, None], index[:, None, :]
+        flat_index = (cols * len(beams) + rows).ravel()  # into the transposed beam Gram
+        products = scales.conj()[:, :, None] * scales[:, None, :]
+        uniform = products.flat[0]
+        factors: NDArray[np.complex128] | float = products
+        if np.all(products == uniform) and uniform.imag == 0.0:
+            factors = float(uniform.real)  # e.g. 1/r for DFT codewords: a real scalar is cheaper
+        groups.append((members, int(rank), flat_index, factors))
     return np.stack(beams, axis=1), groups
 
 
@@ -352,11 +353,14 @@ class ReceptionCore:
         batch, nt = gram.shape[0], gram.shape[-1]
         beams = self._beams.shape[1]
         gv = (gram.reshape(batch * nt, nt) @ self._beams).reshape(batch, nt, beams)
-        beam_gram = gv.transpose(0, 2, 1).reshape(batch * beams, nt) @ self._beams.conj()
-        beam_gram = beam_gram.reshape(batch, beams, beams).transpose(0, 2, 1)
+        gv_rows = gv.transpose(0, 2, 1).reshape(batch * beams, nt)
+        # beam_gram_t[b, l * beams + k] = (V^H G V)[b, k, l]
+        beam_gram_t = (gv_rows @ self._beams.conj()).reshape(batch, beams * beams)
         rates = np.empty((batch, self.codebook.num_codewords))
-        for members, rows, cols, factors in self._rank_groups:
-            g_eff = beam_gram[:, rows, cols] * factors
+        for members, rank, flat_index, factors in self._rank_groups:
+            count = len(members)
+            g_eff = np.take(beam_gram_t, flat_index, axis=1).reshape(batch, count, rank, rank)
+            g_eff *= factors
             rates[:, members] = sum_rate(mmse_sinr_from_gram(g_eff))
         return rates
 
