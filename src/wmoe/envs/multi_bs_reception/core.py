@@ -118,7 +118,7 @@ def load_scenario_channels(
     return ScenarioChannels(grams, mean_gain_db, energy > 0.0, normalized)
 
 
-def scenario_folder(config: dict[str, Any]) -> Path:
+def resolve_scenario_folder(config: dict[str, Any]) -> Path:
     """Return the scenario folder a config points to, writing the synthetic one if missing."""
     base = default_data_dir()
     scenarios_dir = Path(config["scenarios_dir"] or base / "deepmimo_scenarios").expanduser()
@@ -217,7 +217,7 @@ class ReceptionCore:
         _check_config(config)
         self.config = config
         self.batch_size = batch_size
-        folder = scenario_folder(config)
+        folder = resolve_scenario_folder(config)
         self.data_folder = folder
         cache_dir = Path(config["cache_dir"] or default_data_dir() / "cache").expanduser()
         self.channels = load_scenario_channels(
