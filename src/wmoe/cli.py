@@ -80,15 +80,6 @@ def _cmd_scenario_info(args: argparse.Namespace) -> int:
     return 0
 
 
-def _format_baselines(summary: dict[str, dict[str, float]]) -> str:
-    oracle = summary.get("oracle", {}).get("mean")
-    lines = [f"{'policy':<12} {'mean rate':>10} {'95% CI':>8} {'of oracle':>10}"]
-    for name, stats in summary.items():
-        share = f"{100 * stats['mean'] / oracle:9.1f}%" if oracle else ""
-        lines.append(f"{name:<12} {stats['mean']:10.2f} {stats['ci95']:8.2f} {share:>10}")
-    return "\n".join(lines)
-
-
 def _reception_env(env_kwargs: dict[str, Any]) -> Any:
     import gymnasium as gym
 
@@ -104,7 +95,7 @@ def _cmd_baselines(args: argparse.Namespace) -> int:
     start = time.perf_counter()
     result = evaluate_baselines(env.core, args.num_users, args.seed)
     print(f"sum rate [bit/s/Hz] over {args.num_users} users (seed {args.seed}):")
-    print(_format_baselines(result.summary()))
+    print(result.table())
     print(f"({time.perf_counter() - start:.1f} s)")
     return 0
 

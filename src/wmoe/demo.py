@@ -47,7 +47,6 @@ def run_demo(timesteps: int, num_users: int, seed: int, num_threads: int = 1) ->
     from stable_baselines3.common.vec_env import DummyVecEnv, VecMonitor
 
     import wmoe  # noqa: F401  (registers the environments)
-    from wmoe.cli import _format_baselines
     from wmoe.envs.multi_bs_reception.baselines import evaluate_baselines
 
     torch.set_num_threads(num_threads)
@@ -70,7 +69,7 @@ def run_demo(timesteps: int, num_users: int, seed: int, num_threads: int = 1) ->
     start = _step(f"2. baselines on {num_users} uniformly drawn users")
     baselines = evaluate_baselines(core, num_users, seed)
     summary = baselines.summary()
-    print(_format_baselines(summary))
+    print(baselines.table())
     gap = 100.0 * (1.0 - summary["strongest_n"]["mean"] / summary["oracle"]["mean"])
     print(f"   strongest-N is {gap:.1f} % below the oracle")
     _done(start)
@@ -91,9 +90,9 @@ def run_demo(timesteps: int, num_users: int, seed: int, num_threads: int = 1) ->
     )
     model.learn(total_timesteps=timesteps)
     eval_env: Any = gym.make(ENV_ID, config=config).unwrapped
-    held_out = np.random.default_rng(seed + 1).integers(0, core.num_users, size=num_users)
-    rate = policy_rate(model, eval_env, held_out)
-    reference = evaluate_baselines(eval_env.core, num_users, seed + 1).summary()
+    held_out = evaluate_baselines(eval_env.core, num_users, seed + 1)
+    rate = policy_rate(model, eval_env, held_out.users)
+    reference = held_out.summary()
     print(
         f"   PPO mean rate on {num_users} held-out users: {rate.mean():.2f} bit/s/Hz "
         f"(random {reference['random']['mean']:.2f}, strongest-N "

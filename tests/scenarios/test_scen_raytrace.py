@@ -197,17 +197,25 @@ def test_ground_reflection_geometry(rx: np.ndarray) -> None:
     _assert_specular(BS1, point, rx, [0.0, 0.0, 1.0])
 
 
+def _image_path(
+    rx: np.ndarray, image: np.ndarray, normal_axis: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Free-space gain along the unfolded path from ``image`` and the incidence cosine."""
+    unfolded = rx - image
+    length = np.linalg.norm(unfolded, axis=-1)
+    cos_i = np.abs(unfolded[:, normal_axis]) / length
+    free_space = WAVELENGTH / (4 * np.pi * length) * np.exp(-2j * np.pi * length / WAVELENGTH)
+    return free_space, cos_i
+
+
 def test_facade_reflection_gain_is_fresnel_te() -> None:
     """(g+45 + g-45) / (2 cos45) cancels the random H->V coupling and leaves Gamma_TE * FSPL."""
     west = _wall_index(0, WALL_WEST_X)
     k = _path_index((west,), False)
     paths = _trace(MAIN_STREET_USERS[:4])
     image = np.array([2 * WALL_WEST_X - BS1[0], BS1[1], BS1[2]])
-    unfolded = MAIN_STREET_USERS[:4] - image
-    length = np.linalg.norm(unfolded, axis=-1)
-    cos_i = np.abs(unfolded[:, 0]) / length
+    free_space, cos_i = _image_path(MAIN_STREET_USERS[:4], image, normal_axis=0)
     te, _ = _fresnel(*_concrete(), cos_i)
-    free_space = WAVELENGTH / (4 * np.pi * length) * np.exp(-2j * np.pi * length / WAVELENGTH)
     combined = paths.gain[:, k, :].sum(axis=-1) / (2 * COS45)
     np.testing.assert_allclose(combined, free_space * te, rtol=1e-9)
     # The coupling is an XPR of about 8 dB: the cross-polar part is weaker than the co-polar.
@@ -219,11 +227,8 @@ def test_ground_reflection_gain_is_fresnel_tm() -> None:
     k = _path_index((), True)
     rx = MAIN_STREET_USERS
     paths = _trace(rx)
-    unfolded = rx - BS1 * [1.0, 1.0, -1.0]
-    length = np.linalg.norm(unfolded, axis=-1)
-    cos_i = np.abs(unfolded[:, 2]) / length
+    free_space, cos_i = _image_path(rx, BS1 * [1.0, 1.0, -1.0], normal_axis=2)
     _, tm = _fresnel(*_medium_dry_ground(), cos_i)
-    free_space = WAVELENGTH / (4 * np.pi * length) * np.exp(-2j * np.pi * length / WAVELENGTH)
     combined = paths.gain[:, k, :].sum(axis=-1) / (2 * COS45)
     np.testing.assert_allclose(combined, free_space * tm, rtol=1e-9)
 

@@ -225,17 +225,7 @@ def mmse_sinr_from_gram(gram_eff: NDArray[Any]) -> NDArray[np.float64]:
     Raises:
         ValueError: If ``gram_eff`` is not a stack of square matrices.
     """
-    g = _square_stack(gram_eff, "gram_eff")
-    num_streams = g.shape[-1]
-    if num_streams == 1:
-        sinr = g[..., 0, :].real
-    elif num_streams == 2:
-        g00 = g[..., 0, 0].real
-        g11 = g[..., 1, 1].real
-        cross = np.abs(g[..., 0, 1]) ** 2
-        sinr = np.stack([g00 - cross / (1.0 + g11), g11 - cross / (1.0 + g00)], axis=-1)
-    else:
-        sinr = _diagonal_complements(g, 1.0)
+    sinr = _diagonal_complements(_square_stack(gram_eff, "gram_eff"), 1.0)
     return np.maximum(sinr, 0.0)
 
 

@@ -4,7 +4,7 @@ They read the simulator's channel knowledge (they are genie policies, not observ
 agents) and answer with (set, codeword) choices that :meth:`ActionCodec.encode` turns into
 actions of any form.
 
-* ``random``: a uniform set and a uniform codeword;
+* ``random``: a uniform set, and a uniform codeword (the expert one in expert mode);
 * ``strongest_n``: the N BSs with the largest received power (channel Frobenius norm) and the
   best codeword for that set — the classical association rule;
 * ``best_sinr_n``: the N BSs with the largest per-BS SINR, i.e. received power over that BS's
@@ -37,25 +37,27 @@ def random_choice(
     return sets, codewords
 
 
+def _top_n_choice(
+    core: ReceptionCore, users: NDArray[np.int64], score: NDArray[np.float64]
+) -> Choice:
+    """The N BSs with the highest per-BS ``score`` (users, BSs), with their best codeword."""
+    top = np.argsort(-score, axis=1, kind="stable")[:, : core.bs_sets.shape[1]]
+    sets = core.set_index_of(np.sort(top, axis=1))
+    return sets, core.evaluate(users, sets, None).expert_precoder
+
+
 def strongest_n_choice(
     core: ReceptionCore, users: NDArray[np.int64], rng: np.random.Generator | None = None
 ) -> Choice:
     """The N strongest BSs per user with the best codeword for them."""
-    n = core.bs_sets.shape[1]
-    strongest = np.argsort(-core.rx_snr_db(users), axis=1, kind="stable")[:, :n]
-    sets = core.set_index_of(np.sort(strongest, axis=1))
-    return sets, core.evaluate(users, sets, None).expert_precoder
+    return _top_n_choice(core, users, core.rx_snr_db(users))
 
 
 def best_sinr_n_choice(
     core: ReceptionCore, users: NDArray[np.int64], rng: np.random.Generator | None = None
 ) -> Choice:
     """The N BSs with the best per-BS SINR (knowing each BS's interference), best codeword."""
-    n = core.bs_sets.shape[1]
-    sinr_db = core.rx_snr_db(users) - core.interference_over_thermal_db
-    best = np.argsort(-sinr_db, axis=1, kind="stable")[:, :n]
-    sets = core.set_index_of(np.sort(best, axis=1))
-    return sets, core.evaluate(users, sets, None).expert_precoder
+    return _top_n_choice(core, users, core.rx_snr_db(users) - core.interference_over_thermal_db)
 
 
 def oracle_choice(
@@ -97,6 +99,16 @@ class BaselineRates:
                 "ci95": float(half_width),
             }
         return out
+
+    def table(self) -> str:
+        """The summary as a text table, with each rate as a share of the oracle's."""
+        summary = self.summary()
+        oracle = summary.get("oracle", {}).get("mean")
+        lines = [f"{'policy':<12} {'mean rate':>10} {'95% CI':>8} {'of oracle':>10}"]
+        for name, stats in summary.items():
+            share = f"{100 * stats['mean'] / oracle:9.1f}%" if oracle else ""
+            lines.append(f"{name:<12} {stats['mean']:10.2f} {stats['ci95']:8.2f} {share:>10}")
+        return "\n".join(lines)
 
 
 def evaluate_baselines(

@@ -105,13 +105,11 @@ def load_scenario_channels(
     folder: str, bs_panel: tuple[int, int], ue_antennas: int, cache_dir: str
 ) -> ScenarioChannels:
     """Load (once per process) a scenario's Gram matrices and the statistics derived from them."""
-    grams = load_uplink_grams(
-        folder, ArrayConfig(bs_panel=bs_panel, ue_antennas=ue_antennas), cache_dir
-    )
+    arrays = ArrayConfig(bs_panel=bs_panel, ue_antennas=ue_antennas)
+    grams = load_uplink_grams(folder, arrays, cache_dir)
     energy = np.trace(grams.gram, axis1=-2, axis2=-1).real
-    ports = 2 * bs_panel[0] * bs_panel[1]
     with np.errstate(divide="ignore"):
-        mean_gain_db = 10.0 * np.log10(energy / (ports * ue_antennas))
+        mean_gain_db = 10.0 * np.log10(energy / (arrays.bs_ports * ue_antennas))
     positions = grams.user_positions[:, :2]
     low, high = positions.min(axis=0), positions.max(axis=0)
     normalized = ((positions - low) / np.maximum(high - low, 1e-9)).astype(np.float32)
