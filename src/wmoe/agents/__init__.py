@@ -1,0 +1,1 @@
+"""Reinforcement-learning agents and their glue to the wmoe environments."""

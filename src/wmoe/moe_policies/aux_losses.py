@@ -1,0 +1,128 @@
+"""Auxiliary router losses and the autograd identity that hands them to the optimiser.
+
+The losses follow the survey's gating section (Sec. II-B) and its sources:
+
+- Switch load-balancing loss (Fedus et al., JMLR 2022, eq. 4):
+  ``E * sum_i f_i P_i`` with ``f_i`` the fraction of routed assignments that go to expert
+  ``i`` and ``P_i`` the mean router probability of expert ``i``. Its minimum, 1, is reached
+  at uniform routing.
+- Router z-loss (survey eq. 6; ST-MoE, Zoph et al. 2022):
+  ``1/B sum_b (log sum_n exp z_bn)^2``, summed over the gate levels of a router.
+- Balance regulariser of the channel-aware paper (eq. 9):
+  ``|| 1/B sum_b G(x_b) - 1/K ||^2``.
+- Router entropy: mean entropy [nat] of the per-sample router distribution. A positive
+  coefficient sharpens routing, a negative one spreads it.
+
+:class:`CarryAuxLoss` is an identity on a layer's output whose backward also hands a
+gradient of one to the auxiliary loss. Any loss computed from the output therefore
+back-propagates ``d(loss + aux)``, so SB3's ``train()`` needs no change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import torch
+from torch import Tensor
+
+
+@dataclass(frozen=True)
+class AuxLossCoefficients:
+    """Weights of the auxiliary router losses added to the training loss.
+
+    Attributes:
+        load_balancing: Switch load-balancing loss; 1e-2 as in Fedus et al. (2022).
+        z_loss: Router z-loss (survey eq. 6); 1e-3 as in ST-MoE (Zoph et al., 2022).
+        balance: Balance regulariser of the channel-aware paper (eq. 9).
+        entropy: Router entropy (positive sharpens routing, negative spreads it).
+    """
+
+    load_balancing: float = 1e-2
+    z_loss: float = 1e-3
+    balance: float = 0.0
+    entropy: float = 0.0
+
+    def as_dict(self) -> dict[str, float]:
+        """The coefficients by loss name."""
+        return asdict(self)
+
+
+AUX_LOSS_NAMES: tuple[str, ...] = tuple(AuxLossCoefficients().as_dict())
+
+
+def assignment_fractions(probs: Tensor, expert_index: Tensor | None, num_experts: int) -> Tensor:
+    """Fraction of routed assignments per expert, shape ``(E,)``, summing to one.
+
+    Args:
+        probs: Router distribution ``(B, E)``.
+        expert_index: Selected experts ``(B, k)``, or None for dense routing, where the
+            fractions are the mean (detached) router weights.
+        num_experts: ``E``.
+    """
+    if expert_index is None:
+        return probs.detach().mean(dim=0)
+    counts = torch.bincount(expert_index.reshape(-1), minlength=num_experts)
+    return counts.to(probs.dtype) / expert_index.numel()
+
+
+def load_balancing_loss(probs: Tensor, expert_index: Tensor | None) -> Tensor:
+    """Switch load-balancing loss ``E * sum_i f_i P_i``; equals 1 at uniform routing."""
+    num_experts = probs.shape[-1]
+    fractions = assignment_fractions(probs, expert_index, num_experts)
+    return num_experts * torch.sum(fractions * probs.mean(dim=0))
+
+
+def router_z_loss(logits: Sequence[Tensor]) -> Tensor:
+    """Router z-loss (survey eq. 6), summed over gate levels."""
+    return torch.stack([torch.logsumexp(z, dim=-1).square().mean() for z in logits]).sum()
+
+
+def balance_regulariser(probs: Tensor) -> Tensor:
+    """Channel-aware paper eq. 9: squared distance of the mean gate output from uniform."""
+    return torch.sum((probs.mean(dim=0) - 1.0 / probs.shape[-1]).square())
+
+
+def router_entropy(probs: Tensor) -> Tensor:
+    """Mean entropy [nat] of the per-sample router distribution."""
+    return -(probs * torch.log(probs.clamp_min(1e-12))).sum(dim=-1).mean()
+
+
+def aux_loss_terms(
+    probs: Tensor, logits: Sequence[Tensor], expert_index: Tensor | None
+) -> dict[str, Tensor]:
+    """Every auxiliary loss of one routing decision, by name (unweighted)."""
+    return {
+        "load_balancing": load_balancing_loss(probs, expert_index),
+        "z_loss": router_z_loss(logits),
+        "balance": balance_regulariser(probs),
+        "entropy": router_entropy(probs),
+    }
+
+
+def weighted_aux_loss(terms: dict[str, Tensor], coefficients: AuxLossCoefficients) -> Tensor:
+    """``sum_name coefficient[name] * terms[name]`` over the non-zero coefficients."""
+    total = torch.zeros((), dtype=next(iter(terms.values())).dtype)
+    for name, weight in coefficients.as_dict().items():
+        if weight != 0.0:
+            total = total + weight * terms[name]
+    return total
+
+
+class CarryAuxLoss(torch.autograd.Function):
+    """Identity on ``output`` whose backward also gives ``aux`` the gradient one."""
+
+    @staticmethod
+    def forward(ctx: Any, output: Tensor, aux: Tensor) -> Tensor:  # noqa: D102
+        return output.view_as(output)
+
+    @staticmethod
+    def backward(ctx: Any, grad_output: Tensor) -> tuple[Tensor, Tensor]:  # noqa: D102
+        return grad_output, grad_output.new_ones(())
+
+
+def carry_aux_loss(output: Tensor, aux: Tensor) -> Tensor:
+    """Return ``output`` unchanged; any loss built from it also back-propagates ``aux``."""
+    result: Tensor = CarryAuxLoss.apply(output, aux)
+    return result

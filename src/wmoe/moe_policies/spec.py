@@ -1,0 +1,196 @@
+"""Declarative network specifications and the builder that turns them into modules.
+
+A :class:`NetworkSpec` describes a *body*: dense ``stem`` layers, then optionally one MoE
+block whose experts are MLPs of widths ``experts``. Heads (action means, Q-values) are added
+by the SB3 policies. Specs are plain frozen dataclasses, so they pickle with a saved model
+and can be written as YAML mappings (see :meth:`NetworkSpec.from_dict`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field, fields, replace
+from typing import Any
+
+from torch import nn
+
+from wmoe.moe_policies.aux_losses import AuxLossCoefficients
+from wmoe.moe_policies.layers import (
+    MoELayer,
+    MultiGateMoELayer,
+    SoftMoELayer,
+    mlp,
+)
+from wmoe.moe_policies.routers import HierarchicalRouter, TopKRouter
+
+ROUTER_KINDS: tuple[str, ...] = ("dense", "top_k", "noisy_top_k", "soft", "hierarchical")
+
+
+@dataclass(frozen=True)
+class RouterSpec:
+    """How an MoE block routes.
+
+    Attributes:
+        kind: One of :data:`ROUTER_KINDS`.
+        num_experts: ``E`` (for ``hierarchical``: all experts, ``num_groups`` equal groups).
+        top_k: Experts per sample (``top_k``/``noisy_top_k``), or per selected group
+            (``hierarchical``).
+        num_groups: Groups of the hierarchical router.
+        group_top_k: Groups selected per sample by the hierarchical router.
+        num_tokens: Tokens per sample (``soft``).
+        slots_per_expert: Slots per expert (``soft``).
+        capacity_factor: Expert capacity factor in training (sparse routers), or None.
+        multi_gate: Shared experts with one gate per head (MMoE, survey eq. 7).
+    """
+
+    kind: str = "top_k"
+    num_experts: int = 4
+    top_k: int = 2
+    num_groups: int = 2
+    group_top_k: int = 1
+    num_tokens: int = 8
+    slots_per_expert: int = 1
+    capacity_factor: float | None = None
+    multi_gate: bool = False
+
+    def __post_init__(self) -> None:
+        if self.kind not in ROUTER_KINDS:
+            raise ValueError(f"unknown router kind {self.kind!r}; valid: {', '.join(ROUTER_KINDS)}")
+        if self.num_experts < 1:
+            raise ValueError(f"num_experts must be >= 1, got {self.num_experts}")
+        if self.kind == "hierarchical" and self.num_experts % self.num_groups:
+            raise ValueError(
+                f"hierarchical routing needs num_experts ({self.num_experts}) divisible by "
+                f"num_groups ({self.num_groups})"
+            )
+        if self.kind == "soft" and (self.multi_gate or self.capacity_factor is not None):
+            raise ValueError("soft MoE has neither multi_gate nor capacity_factor")
+
+
+@dataclass(frozen=True)
+class NetworkSpec:
+    """A body network: dense ``stem`` layers, then an optional MoE block.
+
+    Attributes:
+        stem: Widths of dense layers applied first (the whole net when ``experts`` is empty).
+        experts: Widths of each expert MLP; empty for a plain MLP.
+        router: Routing of the MoE block.
+        aux: Auxiliary router loss coefficients.
+    """
+
+    stem: tuple[int, ...] = (64, 64)
+    experts: tuple[int, ...] = ()
+    router: RouterSpec = field(default_factory=RouterSpec)
+    aux: AuxLossCoefficients = field(default_factory=AuxLossCoefficients)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "stem", tuple(int(w) for w in self.stem))
+        object.__setattr__(self, "experts", tuple(int(w) for w in self.experts))
+        if not self.stem and not self.experts:
+            raise ValueError("a network needs at least one layer (stem or experts)")
+        if any(w < 1 for w in self.stem + self.experts):
+            raise ValueError(f"layer widths must be >= 1, got {self.stem + self.experts}")
+
+    @property
+    def is_moe(self) -> bool:
+        """Whether the body has an MoE block."""
+        return bool(self.experts)
+
+    @property
+    def out_dim(self) -> int:
+        """Width of the body's output."""
+        return (self.stem + self.experts)[-1]
+
+    def as_mlp(self) -> NetworkSpec:
+        """The plain MLP with the same layer widths (an expert's size, no routing)."""
+        return replace(self, stem=self.stem + self.experts, experts=())
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain-data form (for YAML, logs)."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], base: NetworkSpec | None = None) -> NetworkSpec:
+        """Build a spec from a mapping, overriding ``base`` (default: the defaults).
+
+        Raises:
+            ValueError: On an unknown key (the message lists the valid ones).
+        """
+        base = base or cls()
+        _check_keys(data, cls, "network")
+        router = dict(data.get("router", {}))
+        aux = dict(data.get("aux", {}))
+        _check_keys(router, RouterSpec, "network.router")
+        _check_keys(aux, AuxLossCoefficients, "network.aux")
+        return replace(
+            base,
+            stem=tuple(data.get("stem", base.stem)),
+            experts=tuple(data.get("experts", base.experts)),
+            router=replace(base.router, **router),
+            aux=replace(base.aux, **aux),
+        )
+
+
+def _check_keys(data: Mapping[str, Any], cls: type, where: str) -> None:
+    valid = {f.name for f in fields(cls)}
+    unknown = sorted(set(data) - valid)
+    if unknown:
+        raise ValueError(f"unknown {where} key(s) {unknown}; valid: {', '.join(sorted(valid))}")
+
+
+def _router(spec: RouterSpec, in_dim: int) -> TopKRouter | HierarchicalRouter:
+    if spec.kind == "hierarchical":
+        return HierarchicalRouter(
+            in_dim,
+            spec.num_groups,
+            spec.num_experts // spec.num_groups,
+            spec.group_top_k,
+            spec.top_k,
+        )
+    k = spec.num_experts if spec.kind == "dense" else spec.top_k
+    return TopKRouter(in_dim, spec.num_experts, k, noisy=spec.kind == "noisy_top_k")
+
+
+def build_moe_block(
+    spec: NetworkSpec, in_dim: int, activation: type[nn.Module], num_heads: int = 1
+) -> MoELayer | SoftMoELayer | MultiGateMoELayer:
+    """The MoE block of ``spec`` on inputs of width ``in_dim``.
+
+    ``num_heads > 1`` (or ``router.multi_gate``) builds a multi-gate layer with one gate
+    per head.
+    """
+    router = spec.router
+    if router.kind == "soft":
+        return SoftMoELayer(
+            in_dim,
+            spec.experts,
+            router.num_experts,
+            router.num_tokens,
+            router.slots_per_expert,
+            activation,
+            spec.aux,
+        )
+    if router.multi_gate:
+        gates = [_router(router, in_dim) for _ in range(num_heads)]
+        return MultiGateMoELayer(in_dim, spec.experts, gates, activation, spec.aux)
+    return MoELayer(
+        in_dim, spec.experts, _router(router, in_dim), activation, spec.aux, router.capacity_factor
+    )
+
+
+def build_body(spec: NetworkSpec, in_dim: int, activation: type[nn.Module]) -> nn.Sequential:
+    """The body module of ``spec``: stem then MoE block; output width ``spec.out_dim``.
+
+    Raises:
+        ValueError: For a multi-gate spec, which needs a policy with several heads.
+    """
+    if spec.router.multi_gate and spec.is_moe:
+        raise ValueError(
+            "a multi-gate (mmoe) network shares its experts between several heads; use it "
+            "with an actor-critic policy (ppo, a2c, ppo_mask)"
+        )
+    stem = mlp(in_dim, spec.stem, activation)
+    if not spec.is_moe:
+        return stem
+    block_in = spec.stem[-1] if spec.stem else in_dim
+    return nn.Sequential(*stem, build_moe_block(spec, block_in, activation))
