@@ -111,6 +111,70 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     )
 
 
+def _cmd_train(args: argparse.Namespace) -> int:
+    import torch
+
+    from wmoe.agents.train import TrainArgs, train
+
+    torch.set_num_threads(args.num_threads)
+    folder = train(
+        TrainArgs(
+            algo=args.algo,
+            env=args.env,
+            log_folder=Path(args.log_folder),
+            policy=args.policy,
+            n_timesteps=args.n_timesteps,
+            seed=args.seed,
+            env_kwargs=parse_key_values(args.env_kwargs),
+            hyperparams=parse_key_values(args.hyperparams),
+            eval_freq=args.eval_freq,
+            eval_episodes=args.eval_episodes,
+            save_freq=args.save_freq,
+            progress=args.progress,
+            verbose=args.verbose,
+            resume=args.resume,
+            exp_id=args.exp_id,
+        )
+    )
+    print(f"run folder: {folder}")
+    return 0
+
+
+def _cmd_evaluate(args: argparse.Namespace) -> int:
+    import torch
+
+    from wmoe.agents.evaluate import evaluate_run
+
+    torch.set_num_threads(args.num_threads)
+    report = evaluate_run(
+        args.algo,
+        args.env,
+        Path(args.log_folder),
+        exp_id=args.exp_id,
+        n_episodes=args.n_episodes,
+        seed=args.seed,
+        load=args.load,
+        with_baselines=not args.no_baselines,
+    )
+    print(f"model: {report.model_path}")
+    print(
+        f"return over {args.n_episodes} episodes (seeds {args.seed}..."
+        f"{args.seed + args.n_episodes - 1}, mean length {report.episode_length:.1f} steps):"
+    )
+    print(report.table())
+    return 0
+
+
+def _add_run_arguments(parser: argparse.ArgumentParser) -> None:
+    from wmoe.agents.registry import ALGORITHMS
+
+    parser.add_argument("--algo", required=True, help=f"one of: {', '.join(ALGORITHMS)}")
+    parser.add_argument("--env", required=True, help="env id, e.g. wmoe/MultiBSReception-v0")
+    parser.add_argument("-f", "--log-folder", default="logs", help="log folder (default logs)")
+    parser.add_argument("--exp-id", type=int, default=None, help="run id (default: latest)")
+    parser.add_argument("--seed", type=int, default=0, help="seed (default 0)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the ``wmoe`` argument parser."""
     parser = argparse.ArgumentParser(prog="wmoe", description=__doc__)
@@ -148,6 +212,49 @@ def build_parser() -> argparse.ArgumentParser:
     baselines.add_argument("--num-users", type=int, default=300, help="users to evaluate")
     baselines.add_argument("--seed", type=int, default=0, help="seed of the user draws")
     baselines.set_defaults(func=_cmd_baselines)
+
+    from wmoe.moe_policies.presets import PRESETS
+
+    train = sub.add_parser(
+        "train",
+        help="train an agent (rl-baselines3-zoo flags and log layout)",
+        description="Train an SB3/sb3-contrib agent; hyperparameters from "
+        "hyperparams/<algo>.yml keyed by env id, overridden by the flags.",
+    )
+    _add_run_arguments(train)
+    train.add_argument(
+        "--policy", default=None, help=f"network preset, one of: {', '.join(PRESETS)}"
+    )
+    train.add_argument("-n", "--n-timesteps", type=int, default=None, help="training steps")
+    train.add_argument(
+        "--env-kwargs",
+        nargs="*",
+        default=[],
+        help="gym.make kwargs as key:value (dotted keys nest: config.action_type:continuous)",
+    )
+    train.add_argument(
+        "-params", "--hyperparams", nargs="*", default=[], help="hyperparameters as key:value"
+    )
+    train.add_argument("--eval-freq", type=int, default=10_000, help="steps between evals")
+    train.add_argument("--eval-episodes", type=int, default=5, help="episodes per eval")
+    train.add_argument("--save-freq", type=int, default=10_000, help="steps between checkpoints")
+    train.add_argument("-P", "--progress", action="store_true", help="show a progress bar")
+    train.add_argument("--verbose", type=int, default=1, help="0: quiet, 1: log table")
+    train.add_argument(
+        "--resume", action="store_true", help="continue run --exp-id (default latest)"
+    )
+    train.set_defaults(func=_cmd_train)
+
+    evaluate = sub.add_parser(
+        "evaluate", help="mean/std return of a trained run beside the env's baselines"
+    )
+    _add_run_arguments(evaluate)
+    evaluate.add_argument("--n-episodes", type=int, default=10, help="episodes (default 10)")
+    evaluate.add_argument(
+        "--load", choices=["final", "best", "checkpoint"], default="final", help="which model"
+    )
+    evaluate.add_argument("--no-baselines", action="store_true", help="skip the baselines")
+    evaluate.set_defaults(func=_cmd_evaluate)
 
     demo = sub.add_parser("demo", help="the main job on the built-in synthetic scenario")
     demo.add_argument("--timesteps", type=int, default=30_000, help="PPO training steps")

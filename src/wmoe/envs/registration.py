@@ -19,12 +19,15 @@ class EnvSpecEntry:
         entry_point: ``module:Class`` of the single environment.
         vector_entry_point: ``module:Class`` of the native batched environment.
         summary: One line saying what the environment is about.
+        baselines: Module with ``BASELINES`` (name -> policy) and
+            ``baseline_action(name, env, rng)`` for a single unwrapped env, or None.
     """
 
     env_id: str
     entry_point: str
     vector_entry_point: str
     summary: str
+    baselines: str | None = None
 
 
 ENV_TABLE: tuple[EnvSpecEntry, ...] = (
@@ -36,6 +39,7 @@ ENV_TABLE: tuple[EnvSpecEntry, ...] = (
             "Uplink multi-BS coordinated reception on DeepMIMO O1 (synthetic O1-like by "
             "default): pick N of 18 BSs and a UE precoder; reward = MMSE sum rate."
         ),
+        baselines="wmoe.envs.multi_bs_reception.baselines",
     ),
 )
 
@@ -50,3 +54,8 @@ def register_envs() -> None:
             entry_point=entry.entry_point,
             vector_entry_point=entry.vector_entry_point,
         )
+
+
+def env_entry(env_id: str) -> EnvSpecEntry | None:
+    """The table entry of ``env_id``, or None for an env outside the suite."""
+    return next((entry for entry in ENV_TABLE if entry.env_id == env_id), None)

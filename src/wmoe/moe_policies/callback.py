@@ -7,14 +7,43 @@ from torch import nn
 
 from wmoe.moe_policies.layers import RoutedLayer
 
+_SHORT = {
+    "mlp_extractor": "",
+    "policy_net": "pi",
+    "value_net": "vf",
+    "actor": "pi",
+    "latent_pi": "",
+    "mu": "",
+    "critic": "qf",
+    "q_net": "q",
+    "quantile_net": "q",
+}
+
+
+def short_name(module_path: str) -> str:
+    """Short log label of a module path (``mlp_extractor.policy_net.0`` -> ``pi``).
+
+    SB3's stdout table truncates keys at 36 characters, so paths are abbreviated: known
+    container names are shortened or dropped, as are ``nn.Sequential`` indices.
+    """
+    parts: list[str] = []
+    for segment in module_path.split("."):
+        label = _SHORT.get(segment, segment)
+        if label and not label.isdigit() and (not parts or parts[-1] != label):
+            parts.append(label)
+    return "/".join(parts) or "net"
+
 
 def named_routed_layers(policy: nn.Module) -> dict[str, RoutedLayer]:
-    """MoE layers of ``policy`` keyed by a short, log-friendly module path."""
-    return {
-        name.replace(".", "/"): module
-        for name, module in policy.named_modules()
-        if isinstance(module, RoutedLayer)
-    }
+    """MoE layers of ``policy`` keyed by a short, unique label."""
+    layers: dict[str, RoutedLayer] = {}
+    for path, module in policy.named_modules():
+        if isinstance(module, RoutedLayer) and not path.startswith(
+            ("critic_target", "q_net_target", "quantile_net_target", "actor_target")
+        ):
+            name = short_name(path)
+            layers[name if name not in layers else f"{name}{len(layers)}"] = module
+    return layers
 
 
 class MoELoggingCallback(BaseCallback):
@@ -23,8 +52,9 @@ class MoELoggingCallback(BaseCallback):
     Values are means over the training forwards since the previous record, written to SB3's
     logger (stdout, CSV, TensorBoard, whichever are configured) as
     ``moe/<layer>/load_<e>`` and ``moe/<layer>/aux/<loss>`` (``aux/entropy`` is the router
-    entropy [nat]). They are recorded at the end of each rollout and at the end of training,
-    so they land in the same dump as the ``train/`` values of the update they describe.
+    entropy [nat]). They are recorded at the end of each rollout, so they land in the same
+    dump as the ``train/`` values of the update they describe. At the end of training the
+    last update's values are recorded and dumped (SB3 itself would drop them).
     """
 
     def _on_step(self) -> bool:
@@ -35,6 +65,7 @@ class MoELoggingCallback(BaseCallback):
 
     def _on_training_end(self) -> None:
         self.record()
+        self.logger.dump(self.num_timesteps)
 
     def record(self) -> None:
         """Record (and reset) the accumulated statistics of every MoE layer."""

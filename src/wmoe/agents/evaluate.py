@@ -1,0 +1,149 @@
+"""``wmoe evaluate``: returns of a trained run over seeded episodes, beside the env's baselines.
+
+The agent and every baseline of the env (see ``EnvSpecEntry.baselines``) play the same
+episodes: episode ``i`` starts from ``env.reset(seed=seed + i)``, so the comparison is paired.
+Observations are normalised with the run's ``VecNormalize`` statistics when it used them;
+returns are always the env's raw rewards.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pickle
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+import yaml
+from numpy.typing import NDArray
+from stable_baselines3.common.base_class import BaseAlgorithm
+
+from wmoe.agents.checkpoints import checkpoint_paths, latest_checkpoint
+from wmoe.agents.registry import get_algorithm
+from wmoe.agents.runs import env_name, existing_run
+from wmoe.agents.train import check_env_id
+from wmoe.envs.registration import env_entry
+
+Policy = Callable[[Any, gym.Env[Any, Any]], Any]
+
+
+@dataclass
+class EvaluationReport:
+    """Episode returns of the agent and of each baseline, on the same episodes.
+
+    Attributes:
+        returns: Policy name (``"agent"`` first) -> returns, one per episode.
+        episode_length: Mean episode length of the agent [steps].
+        model_path: The evaluated model file.
+    """
+
+    returns: dict[str, NDArray[np.float64]]
+    episode_length: float
+    model_path: Path
+
+    def table(self) -> str:
+        """A text table: mean, std, min and max return per policy."""
+        width = max(len(name) for name in self.returns)
+        lines = [f"{'policy':<{width}}  {'mean':>9}  {'std':>8}  {'min':>9}  {'max':>9}"]
+        for name, values in self.returns.items():
+            lines.append(
+                f"{name:<{width}}  {values.mean():9.3f}  {values.std():8.3f}  "
+                f"{values.min():9.3f}  {values.max():9.3f}"
+            )
+        return "\n".join(lines)
+
+
+def run_episodes(
+    env: gym.Env[Any, Any], policy: Policy, n_episodes: int, seed: int
+) -> tuple[NDArray[np.float64], float]:
+    """Returns of ``policy(obs, env)`` over ``n_episodes`` episodes seeded ``seed + i``."""
+    returns = np.zeros(n_episodes)
+    steps = 0
+    for episode in range(n_episodes):
+        obs, _ = env.reset(seed=seed + episode)
+        done = False
+        while not done:
+            obs, reward, terminated, truncated, _ = env.step(policy(obs, env))
+            returns[episode] += float(reward)
+            steps += 1
+            done = terminated or truncated
+    return returns, steps / n_episodes
+
+
+def agent_policy(model: BaseAlgorithm, obs_normalizer: Any | None) -> Policy:
+    """Deterministic actions of ``model`` (with action masks when the env has them)."""
+
+    def act(obs: Any, env: gym.Env[Any, Any]) -> Any:
+        if obs_normalizer is not None:
+            obs = obs_normalizer.normalize_obs(obs)
+        kwargs: dict[str, Any] = {"deterministic": True}
+        masks = getattr(env.unwrapped, "action_masks", None)
+        if masks is not None and type(model).__name__ == "MaskablePPO":
+            kwargs["action_masks"] = masks()
+        return model.predict(obs, **kwargs)[0]
+
+    return act
+
+
+def baseline_policies(env_id: str, seed: int) -> dict[str, Policy]:
+    """The env's baselines as policies (empty when it has none)."""
+    entry = env_entry(env_id)
+    if entry is None or entry.baselines is None:
+        return {}
+    module = importlib.import_module(entry.baselines)
+    rng = np.random.default_rng(seed)
+
+    def policy(name: str) -> Policy:
+        return lambda obs, env: module.baseline_action(name, env.unwrapped, rng)
+
+    return {name: policy(name) for name in module.BASELINES}
+
+
+def evaluate_run(
+    algo: str,
+    env_id: str,
+    log_folder: Path,
+    exp_id: int | None = None,
+    n_episodes: int = 10,
+    seed: int = 0,
+    load: str = "final",
+    with_baselines: bool = True,
+) -> EvaluationReport:
+    """Evaluate a trained run (``load``: ``final``, ``best`` or ``checkpoint``).
+
+    Raises:
+        ValueError: Unknown algorithm, env or ``load`` choice.
+        FileNotFoundError: No such run or model file.
+    """
+    entry = get_algorithm(algo)
+    check_env_id(env_id)
+    folder = existing_run(log_folder, entry.name, env_id, exp_id)
+    name = env_name(env_id)
+    models = {"final": folder / f"{name}.zip", "best": folder / "best_model.zip"}
+    if load == "checkpoint":
+        steps = latest_checkpoint(folder)
+        models["checkpoint"] = checkpoint_paths(folder, steps or 0)["model"]
+    if load not in models:
+        raise ValueError(f"unknown model to load {load!r}; valid: final, best, checkpoint")
+    model_path = models[load]
+    if not model_path.exists():
+        raise FileNotFoundError(f"{model_path} does not exist (was the run finished?)")
+    hyperparameters = yaml.safe_load((folder / name / "config.yml").read_text())
+    model = entry.algorithm.load(model_path, device="cpu")
+    normalizer = None
+    stats = folder / name / "vecnormalize.pkl"
+    if hyperparameters.get("normalize") and stats.exists():
+        normalizer = pickle.loads(stats.read_bytes())
+    env = gym.make(env_id, **hyperparameters.get("env_kwargs", {}))
+    try:
+        returns, length = run_episodes(env, agent_policy(model, normalizer), n_episodes, seed)
+        results = {"agent": returns}
+        if with_baselines:
+            for baseline, policy in baseline_policies(env_id, seed).items():
+                results[baseline] = run_episodes(env, policy, n_episodes, seed)[0]
+    finally:
+        env.close()
+    return EvaluationReport(results, length, model_path)
