@@ -90,3 +90,64 @@ def test_parse_key_values_is_safe_and_nested():
     assert parsed == {"a": 3, "b": {"c": [1, 2]}, "d": "hello"}
     with pytest.raises(ValueError, match="not valid YAML"):
         parse_key_values(["e:!!python/object/apply:os.system ['true']"])
+
+
+def test_train_then_evaluate_through_the_console_script(tmp_path, reception_config):
+    env_kwargs = [f"config.{key}:{value}" for key, value in reception_config.items()]
+    common = ["--algo", "ppo", "--env", "wmoe/MultiBSReception-v0", "-f", str(tmp_path / "logs")]
+    trained = run(
+        "train",
+        *common,
+        "--policy",
+        "moe-top1",
+        "-n",
+        "256",
+        "--env-kwargs",
+        *env_kwargs,
+        "config.episode_length:8",
+        "--hyperparams",
+        "n_envs:2",
+        "n_steps:64",
+        "batch_size:64",
+        "--eval-freq",
+        "128",
+        "--eval-episodes",
+        "1",
+        "--verbose",
+        "1",
+        env_dir=tmp_path,
+    )
+    assert trained.returncode == 0, trained.stderr
+    assert "moe/" in trained.stdout and "train/" in trained.stdout
+    assert "wmoe-MultiBSReception-v0_1" in trained.stdout
+
+    evaluated = run("evaluate", *common, "--n-episodes", "2", "--seed", "3", env_dir=tmp_path)
+    assert evaluated.returncode == 0, evaluated.stderr
+    rows = {line.split()[0]: line.split()[1:] for line in evaluated.stdout.splitlines()[3:]}
+    assert set(rows) == {"agent", "random", "strongest_n", "best_sinr_n", "oracle"}
+    assert float(rows["oracle"][0]) >= float(rows["strongest_n"][0])
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["train", "--algo", "ppo3", "--env", "wmoe/MultiBSReception-v0"], "valid: a2c, ppo"),
+        (["train", "--algo", "ppo", "--env", "Nope-v9"], "wmoe environments: wmoe/"),
+        (
+            ["train", "--algo", "ppo", "--env", "wmoe/MultiBSReception-v0", "--policy", "x"],
+            "unknown network preset 'x'; valid: mlp, mlp-deep, moe-dense",
+        ),
+        (
+            ["train", "--algo", "dqn", "--env", "wmoe/MultiBSReception-v0", "-params", "lr:1"],
+            "unknown hyperparameter(s) ['lr'] for dqn; valid:",
+        ),
+        (
+            ["evaluate", "--algo", "ppo", "--env", "wmoe/MultiBSReception-v0", "-f", "nowhere"],
+            "no ppo run on wmoe/MultiBSReception-v0",
+        ),
+    ],
+)
+def test_train_and_evaluate_reject_bad_input(tmp_path, args, message):
+    result = run(*args, env_dir=tmp_path)
+    assert result.returncode == 2
+    assert message in result.stderr
