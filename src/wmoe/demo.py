@@ -85,6 +85,7 @@ def run_demo(timesteps: int, num_users: int, seed: int, num_threads: int = 1) ->
         batch_size=512,
         learning_rate=1e-3,
         ent_coef=0.01,
+        gamma=0.0,  # each step draws a new user whatever the action: a contextual bandit
         seed=seed,
         verbose=0,
     )

@@ -1,0 +1,36 @@
+"""MoE policies learn, not just run: PPO with moe-top2 on MultiBSReception-v0 (slow)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from wmoe.agents.evaluate import evaluate_run
+from wmoe.agents.train import TrainArgs, train
+
+ENV_ID = "wmoe/MultiBSReception-v0"
+
+
+@pytest.mark.slow
+def test_ppo_moe_top2_approaches_strongest_n(
+    tmp_path: Path, reception_config: dict[str, Any]
+) -> None:
+    args = TrainArgs(
+        algo="ppo",
+        env=ENV_ID,
+        log_folder=tmp_path,
+        policy="moe-top2",
+        n_timesteps=61_440,
+        env_kwargs={"config": reception_config},
+        eval_freq=-1,
+        save_freq=-1,
+        verbose=0,
+    )
+    train(args)  # ppo.yml: gamma 0, reward normalisation, received powers observed
+    report = evaluate_run("ppo", ENV_ID, tmp_path, n_episodes=10, seed=1000)
+    means = {name: float(returns.mean()) for name, returns in report.returns.items()}
+    random, strongest, agent = means["random"], means["strongest_n"], means["agent"]
+    assert strongest > random
+    assert agent >= random + 0.9 * (strongest - random), means
