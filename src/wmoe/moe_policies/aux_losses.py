@@ -20,7 +20,7 @@ back-propagates ``d(loss + aux)``, so SB3's ``train()`` needs no change.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -69,9 +69,11 @@ def assignment_fractions(probs: Tensor, expert_index: Tensor | None, num_experts
 
 def load_balancing_loss(probs: Tensor, expert_index: Tensor | None) -> Tensor:
     """Switch load-balancing loss ``E * sum_i f_i P_i``; equals 1 at uniform routing."""
-    num_experts = probs.shape[-1]
-    fractions = assignment_fractions(probs, expert_index, num_experts)
-    return num_experts * torch.sum(fractions * probs.mean(dim=0))
+    return _switch_loss(probs, assignment_fractions(probs, expert_index, probs.shape[-1]))
+
+
+def _switch_loss(probs: Tensor, fractions: Tensor) -> Tensor:
+    return probs.shape[-1] * torch.dot(fractions, probs.mean(dim=0))
 
 
 def router_z_loss(logits: Sequence[Tensor]) -> Tensor:
@@ -90,23 +92,32 @@ def router_entropy(probs: Tensor) -> Tensor:
 
 
 def aux_loss_terms(
-    probs: Tensor, logits: Sequence[Tensor], expert_index: Tensor | None
+    probs: Tensor, logits: Sequence[Tensor], fractions: Tensor, names: Iterable[str]
 ) -> dict[str, Tensor]:
-    """Every auxiliary loss of one routing decision, by name (unweighted)."""
-    return {
-        "load_balancing": load_balancing_loss(probs, expert_index),
-        "z_loss": router_z_loss(logits),
-        "balance": balance_regulariser(probs),
-        "entropy": router_entropy(probs),
+    """The named auxiliary losses of one routing decision (unweighted).
+
+    Args:
+        probs: Router distribution ``(B, E)``.
+        logits: Logits of every gate level.
+        fractions: Assignment fractions per expert (:func:`assignment_fractions`).
+        names: Which of :data:`AUX_LOSS_NAMES` to compute.
+    """
+    compute: dict[str, Callable[[], Tensor]] = {
+        "load_balancing": lambda: _switch_loss(probs, fractions),
+        "z_loss": lambda: router_z_loss(logits),
+        "balance": lambda: balance_regulariser(probs),
+        "entropy": lambda: router_entropy(probs),
     }
+    return {name: compute[name]() for name in names}
 
 
 def weighted_aux_loss(terms: dict[str, Tensor], coefficients: AuxLossCoefficients) -> Tensor:
     """``sum_name coefficient[name] * terms[name]`` over the non-zero coefficients."""
-    total = torch.zeros((), dtype=next(iter(terms.values())).dtype)
-    for name, weight in coefficients.as_dict().items():
-        if weight != 0.0:
-            total = total + weight * terms[name]
+    weights = coefficients.as_dict()
+    total = torch.zeros(())
+    for name, value in terms.items():
+        if weights[name] != 0.0:
+            total = total + weights[name] * value
     return total
 
 

@@ -19,6 +19,7 @@ import torch
 from torch import Tensor, nn
 
 from wmoe.moe_policies.aux_losses import (
+    AUX_LOSS_NAMES,
     AuxLossCoefficients,
     assignment_fractions,
     aux_loss_terms,
@@ -83,6 +84,9 @@ class RoutedLayer(nn.Module):
         super().__init__()
         self.num_experts = num_experts
         self.aux = aux
+        weights = aux.as_dict()
+        self._weighted = [name for name in AUX_LOSS_NAMES if weights[name] != 0.0]
+        self._logged_only = [name for name in AUX_LOSS_NAMES if weights[name] == 0.0]
         self.aux_mode: AuxMode = "carry"
         self.last_aux_loss: Tensor | None = None
         self.stats = RoutingStats(num_experts)
@@ -90,13 +94,21 @@ class RoutedLayer(nn.Module):
     def _tracking(self) -> bool:
         return self.training and torch.is_grad_enabled() and self.aux_mode != "off"
 
-    def _finish(self, output: Tensor, routing: Routing) -> Tensor:
-        """Account for the aux losses of ``routing``; return ``output`` (carrying them)."""
+    def _finish(self, output: Tensor, routing: Routing, load: Tensor | None = None) -> Tensor:
+        """Account for the aux losses of ``routing``; return ``output`` (carrying them).
+
+        Only the losses with a non-zero coefficient are built with autograd; the others are
+        computed without gradient, for the statistics. ``load`` (assignment fractions) may be
+        passed when the caller has counted the assignments already.
+        """
         if not self._tracking():
             return output
-        terms = aux_loss_terms(routing.probs, routing.logits, routing.expert_index)
-        load = assignment_fractions(routing.probs, routing.expert_index, self.num_experts)
-        self.stats.update(load, terms)
+        if load is None:
+            load = assignment_fractions(routing.probs, routing.expert_index, self.num_experts)
+        terms = aux_loss_terms(routing.probs, routing.logits, load, self._weighted)
+        with torch.no_grad():
+            logged = aux_loss_terms(routing.probs, routing.logits, load, self._logged_only)
+        self.stats.update(load, {**terms, **logged})
         aux = weighted_aux_loss(terms, self.aux)
         if self.aux_mode == "record":
             self.last_aux_loss = aux
@@ -148,27 +160,37 @@ class MoELayer(RoutedLayer):
             outputs = torch.stack([expert(x) for expert in self.experts], dim=1)
             mixed = torch.bmm(routing.expert_weight.unsqueeze(1), outputs).squeeze(1)
         else:
-            mixed = self._dispatch(x, routing.expert_index, routing.expert_weight)
+            mixed, counts = self._dispatch(x, routing.expert_index, routing.expert_weight)
+            load = counts.to(mixed.dtype) / routing.expert_index.numel()
+            return self._finish(mixed, routing, load)
         return self._finish(mixed, routing)
 
-    def _dispatch(self, x: Tensor, expert_index: Tensor, expert_weight: Tensor) -> Tensor:
-        """Run each expert on its assignments only and scatter-add the weighted outputs."""
+    def _dispatch(
+        self, x: Tensor, expert_index: Tensor, expert_weight: Tensor
+    ) -> tuple[Tensor, Tensor]:
+        """Run each expert on its assignments only and scatter-add the weighted outputs.
+
+        Returns:
+            The mixed output and the number of assignments routed to each expert (before
+            any capacity cut).
+        """
         batch, k = expert_index.shape
         flat_expert = expert_index.reshape(-1)
         flat_weight = expert_weight.reshape(-1)
         order = torch.argsort(flat_expert, stable=True)
-        counts = torch.bincount(flat_expert, minlength=self.num_experts)
+        routed = torch.bincount(flat_expert, minlength=self.num_experts)
+        counts = routed
         if self.capacity_factor is not None and self.training:
-            order, counts = self._apply_capacity(flat_expert, flat_weight, counts, batch * k)
-        samples = order // k
+            order, counts = self._apply_capacity(flat_expert, flat_weight, routed, batch * k)
+        samples = order // k if k > 1 else order
         inputs = x.index_select(0, samples).split(counts.tolist())
         outputs = [
             expert(chunk) for expert, chunk in zip(self.experts, inputs, strict=True) if len(chunk)
         ]
         if not outputs:
-            return x.new_zeros(batch, self.out_dim)
+            return x.new_zeros(batch, self.out_dim), routed
         weighted = torch.cat(outputs) * flat_weight.index_select(0, order).unsqueeze(1)
-        return weighted.new_zeros(batch, self.out_dim).index_add(0, samples, weighted)
+        return weighted.new_zeros(batch, self.out_dim).index_add(0, samples, weighted), routed
 
     def _apply_capacity(
         self, flat_expert: Tensor, flat_weight: Tensor, counts: Tensor, assignments: int
