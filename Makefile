@@ -27,6 +27,7 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/perf/multi_bs_reception.py
+	$(BIN)/python benchmarks/perf/moe_layers.py
 
 clean-venv:
 	rm -rf $(VENV)
