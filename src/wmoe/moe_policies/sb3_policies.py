@@ -65,10 +65,41 @@ def aux_losses_off(layers: list[RoutedLayer], off: bool = True) -> Iterator[None
 
 
 class NetworkSpecMixin:
-    """Resolves the ``network``/``moe_in`` policy kwargs and derives SB3's ``net_arch``."""
+    """The ``network``/``moe_in`` policy kwargs of every policy here; derives SB3's ``net_arch``.
+
+    Listed before the SB3 policy class, it resolves the spec, lets the subclass check it
+    (:meth:`_check_network`), then calls the SB3 constructor with ``net_arch`` set; it adds
+    both kwargs to the saved constructor parameters.
+
+    Args:
+        *args: The SB3 policy's positional arguments.
+        network: Preset name, :class:`NetworkSpec` or mapping.
+        moe_in: ``"actor"``, ``"critic"`` or ``"both"``.
+        **kwargs: The SB3 policy's keyword arguments (``net_arch`` must not be given).
+    """
 
     network: NetworkSpec
     moe_in: str
+
+    def __init__(
+        self,
+        *args: Any,
+        network: str | NetworkSpec | Mapping[str, Any] = "mlp",
+        moe_in: str = "both",
+        **kwargs: Any,
+    ) -> None:
+        self._resolve_network(network, moe_in, kwargs)
+        self._check_network()
+        super().__init__(*args, **kwargs)
+
+    def _check_network(self) -> None:
+        """Raise a ValueError if this policy cannot use ``self.network``/``self.moe_in``."""
+
+    def _get_constructor_parameters(self) -> dict[str, Any]:
+        data: dict[str, Any] = super()._get_constructor_parameters()  # type: ignore[misc]
+        data.update(network=self.network, moe_in=self.moe_in)
+        data.pop("net_arch", None)
+        return data
 
     def _resolve_network(
         self, network: str | NetworkSpec | Mapping[str, Any], moe_in: str, kwargs: dict[str, Any]
@@ -87,11 +118,6 @@ class NetworkSpecMixin:
     def side_spec(self, side: str) -> NetworkSpec:
         """The spec for ``side`` (``"actor"``/``"critic"``): MoE there, or its plain MLP."""
         return self.network if self.moe_in in (side, "both") else self.network.as_mlp()
-
-    def _network_parameters(self, data: dict[str, Any]) -> dict[str, Any]:
-        data.update(network=self.network, moe_in=self.moe_in)
-        data.pop("net_arch", None)
-        return data
 
 
 class MoEExtractor(nn.Module):
@@ -173,19 +199,6 @@ class MoEActorCriticPolicy(_ActorCriticNetworkMixin, ActorCriticPolicy):
         **kwargs: As ``ActorCriticPolicy`` (``net_arch`` must not be given).
     """
 
-    def __init__(
-        self,
-        *args: Any,
-        network: str | NetworkSpec | Mapping[str, Any] = "mlp",
-        moe_in: str = "both",
-        **kwargs: Any,
-    ) -> None:
-        self._resolve_network(network, moe_in, kwargs)
-        super().__init__(*args, **kwargs)
-
-    def _get_constructor_parameters(self) -> dict[str, Any]:
-        return self._network_parameters(super()._get_constructor_parameters())
-
 
 class MaskableMoEActorCriticPolicy(_ActorCriticNetworkMixin, MaskableActorCriticPolicy):
     """MaskablePPO policy with MoE (or MLP) actor and critic networks.
@@ -196,19 +209,6 @@ class MaskableMoEActorCriticPolicy(_ActorCriticNetworkMixin, MaskableActorCritic
         moe_in: ``"actor"``, ``"critic"`` or ``"both"``.
         **kwargs: As ``MaskableActorCriticPolicy`` (``net_arch`` must not be given).
     """
-
-    def __init__(
-        self,
-        *args: Any,
-        network: str | NetworkSpec | Mapping[str, Any] = "mlp",
-        moe_in: str = "both",
-        **kwargs: Any,
-    ) -> None:
-        self._resolve_network(network, moe_in, kwargs)
-        super().__init__(*args, **kwargs)
-
-    def _get_constructor_parameters(self) -> dict[str, Any]:
-        return self._network_parameters(super()._get_constructor_parameters())
 
 
 class MoEContinuousCritic(ContinuousCritic):
@@ -257,7 +257,7 @@ class _OffPolicyCriticMixin(NetworkSpecMixin):
             self, net_kwargs: dict[str, Any], features_extractor: Any = None
         ) -> dict[str, Any]: ...
 
-    def _check_single_gate(self) -> None:
+    def _check_network(self) -> None:
         if self.network.router.multi_gate and self.network.is_moe:
             raise ValueError(
                 "a multi-gate (mmoe) network needs an actor-critic policy with shared "
@@ -281,26 +281,12 @@ class MoESACPolicy(_OffPolicyCriticMixin, SACPolicy):
         **kwargs: As ``SACPolicy`` (``net_arch`` must not be given).
     """
 
-    def __init__(
-        self,
-        *args: Any,
-        network: str | NetworkSpec | Mapping[str, Any] = "mlp",
-        moe_in: str = "both",
-        **kwargs: Any,
-    ) -> None:
-        self._resolve_network(network, moe_in, kwargs)
-        self._check_single_gate()
-        super().__init__(*args, **kwargs)
-
     def make_actor(self, features_extractor: Any = None) -> SACActor:
         """SB3 hook: the actor, its latent network built from the actor's spec."""
         actor = super().make_actor(features_extractor)
         spec = self.side_spec("actor")
         actor.latent_pi = build_body(spec, actor.features_dim, actor.activation_fn)
         return actor.to(self.device)
-
-    def _get_constructor_parameters(self) -> dict[str, Any]:
-        return self._network_parameters(super()._get_constructor_parameters())
 
 
 class MoETD3Policy(_OffPolicyCriticMixin, TD3Policy):
@@ -313,17 +299,6 @@ class MoETD3Policy(_OffPolicyCriticMixin, TD3Policy):
         **kwargs: As ``TD3Policy`` (``net_arch`` must not be given).
     """
 
-    def __init__(
-        self,
-        *args: Any,
-        network: str | NetworkSpec | Mapping[str, Any] = "mlp",
-        moe_in: str = "both",
-        **kwargs: Any,
-    ) -> None:
-        self._resolve_network(network, moe_in, kwargs)
-        self._check_single_gate()
-        super().__init__(*args, **kwargs)
-
     def make_actor(self, features_extractor: Any = None) -> TD3Actor:
         """SB3 hook: the deterministic actor ``body -> Linear -> tanh``."""
         actor = super().make_actor(features_extractor)
@@ -334,9 +309,6 @@ class MoETD3Policy(_OffPolicyCriticMixin, TD3Policy):
             nn.Tanh(),
         )
         return actor.to(self.device)
-
-    def _get_constructor_parameters(self) -> dict[str, Any]:
-        return self._network_parameters(super()._get_constructor_parameters())
 
 
 def _q_only_spec(mixin: NetworkSpecMixin, algorithm: str) -> NetworkSpec:
@@ -357,16 +329,8 @@ class MoEDQNPolicy(NetworkSpecMixin, DQNPolicy):
         **kwargs: As ``DQNPolicy`` (``net_arch`` must not be given).
     """
 
-    def __init__(
-        self,
-        *args: Any,
-        network: str | NetworkSpec | Mapping[str, Any] = "mlp",
-        moe_in: str = "both",
-        **kwargs: Any,
-    ) -> None:
-        self._resolve_network(network, moe_in, kwargs)
+    def _check_network(self) -> None:
         self._q_spec = _q_only_spec(self, "DQN")
-        super().__init__(*args, **kwargs)
 
     def make_q_net(self) -> QNetwork:
         """SB3 hook: the Q-network."""
@@ -377,9 +341,6 @@ class MoEDQNPolicy(NetworkSpecMixin, DQNPolicy):
             nn.Linear(self._q_spec.out_dim, int(self.action_space.n)),
         )
         return q_net.to(self.device)
-
-    def _get_constructor_parameters(self) -> dict[str, Any]:
-        return self._network_parameters(super()._get_constructor_parameters())
 
 
 class MoEQRDQNPolicy(NetworkSpecMixin, QRDQNPolicy):
@@ -392,16 +353,8 @@ class MoEQRDQNPolicy(NetworkSpecMixin, QRDQNPolicy):
         **kwargs: As ``QRDQNPolicy`` (``net_arch`` must not be given).
     """
 
-    def __init__(
-        self,
-        *args: Any,
-        network: str | NetworkSpec | Mapping[str, Any] = "mlp",
-        moe_in: str = "both",
-        **kwargs: Any,
-    ) -> None:
-        self._resolve_network(network, moe_in, kwargs)
+    def _check_network(self) -> None:
         self._q_spec = _q_only_spec(self, "QR-DQN")
-        super().__init__(*args, **kwargs)
 
     def make_quantile_net(self) -> QuantileNetwork:
         """sb3-contrib hook: the quantile network."""
@@ -412,6 +365,3 @@ class MoEQRDQNPolicy(NetworkSpecMixin, QRDQNPolicy):
             nn.Linear(self._q_spec.out_dim, int(self.action_space.n) * net.n_quantiles),
         )
         return net.to(self.device)
-
-    def _get_constructor_parameters(self) -> dict[str, Any]:
-        return self._network_parameters(super()._get_constructor_parameters())
