@@ -42,3 +42,17 @@ def merge_config(
         else:
             merged[key] = copy.deepcopy(value)
     return merged
+
+
+def deep_merge(base: Mapping[str, Any], overrides: Mapping[str, Any]) -> dict[str, Any]:
+    """A copy of ``base`` with ``overrides`` merged in, nested mappings key by key.
+
+    Unlike :func:`merge_config`, keys absent from ``base`` are added, not rejected.
+    """
+    merged = copy.deepcopy(dict(base))
+    for key, value in overrides.items():
+        if isinstance(merged.get(key), Mapping) and isinstance(value, Mapping):
+            merged[key] = deep_merge(merged[key], value)
+        else:
+            merged[key] = copy.deepcopy(value)
+    return merged

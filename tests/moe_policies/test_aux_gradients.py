@@ -8,20 +8,12 @@ import gymnasium as gym
 import numpy as np
 import pytest
 import torch
-from sb3_contrib import QRDQN, MaskablePPO
-from stable_baselines3 import A2C, DQN, PPO, SAC, TD3
+from stable_baselines3.common.base_class import BaseAlgorithm
 from stable_baselines3.common.policies import ContinuousCritic
 from torch import nn
 
-from wmoe.moe_policies import (
-    MaskableMoEActorCriticPolicy,
-    MoEActorCriticPolicy,
-    MoEDQNPolicy,
-    MoEQRDQNPolicy,
-    MoESACPolicy,
-    MoETD3Policy,
-    RoutedLayer,
-)
+from wmoe.agents.registry import get_algorithm
+from wmoe.moe_policies import RoutedLayer
 from wmoe.moe_policies.sb3_policies import routed_layers
 
 STRONG_AUX = {"load_balancing": 0.5, "z_loss": 0.1, "balance": 0.3, "entropy": 0.2}
@@ -30,6 +22,11 @@ PRESETS = ["moe-top2", "moe-soft", "moe-hier"]
 
 def _network(preset: str) -> dict[str, object]:
     return {"preset": preset, "aux": STRONG_AUX}
+
+
+def _model(name: str, env_id: str, **policy_kwargs: object) -> BaseAlgorithm:
+    entry = get_algorithm(name)
+    return entry.algorithm(entry.policy, env_id, policy_kwargs=policy_kwargs, seed=0)
 
 
 def _batch(env_id: str, size: int = 16) -> tuple[torch.Tensor, torch.Tensor]:
@@ -70,17 +67,9 @@ def _assert_carried_equals_explicit(
 
 
 @pytest.mark.parametrize("preset", PRESETS)
-@pytest.mark.parametrize(
-    ("algo", "policy"),
-    [
-        (PPO, MoEActorCriticPolicy),
-        (A2C, MoEActorCriticPolicy),
-        (MaskablePPO, MaskableMoEActorCriticPolicy),
-    ],
-    ids=["ppo", "a2c", "ppo_mask"],
-)
-def test_actor_critic_loss(algo: type, policy: type, preset: str) -> None:
-    model = algo(policy, "CartPole-v1", policy_kwargs={"network": _network(preset)}, seed=0)
+@pytest.mark.parametrize("algo", ["ppo", "a2c", "ppo_mask"])
+def test_actor_critic_loss(algo: str, preset: str) -> None:
+    model = _model(algo, "CartPole-v1", network=_network(preset))
     obs, actions = _batch("CartPole-v1")
     model.policy.set_training_mode(True)
 
@@ -93,10 +82,9 @@ def test_actor_critic_loss(algo: type, policy: type, preset: str) -> None:
 
 
 @pytest.mark.parametrize("preset", PRESETS)
-@pytest.mark.parametrize("algo", [SAC, TD3], ids=["sac", "td3"])
-def test_off_policy_actor_and_critic_losses(algo: type, preset: str) -> None:
-    policy = MoESACPolicy if algo is SAC else MoETD3Policy
-    model = algo(policy, "Pendulum-v1", policy_kwargs={"network": _network(preset)}, seed=0)
+@pytest.mark.parametrize("algo", ["sac", "td3"])
+def test_off_policy_actor_and_critic_losses(algo: str, preset: str) -> None:
+    model = _model(algo, "Pendulum-v1", network=_network(preset))
     obs, actions = _batch("Pendulum-v1")
     model.policy.set_training_mode(True)
     critic, actor = model.critic, model.actor
@@ -107,7 +95,7 @@ def test_off_policy_actor_and_critic_losses(algo: type, preset: str) -> None:
     _assert_carried_equals_explicit(critic, critic_loss, routed_layers(critic))
 
     def actor_loss() -> torch.Tensor:
-        if algo is SAC:
+        if algo == "sac":
             actions_pi, log_prob = actor.action_log_prob(obs)
             q_pi = torch.cat(critic(obs, actions_pi), dim=1).min(dim=1).values
             return (0.1 * log_prob - q_pi).mean()
@@ -116,11 +104,9 @@ def test_off_policy_actor_and_critic_losses(algo: type, preset: str) -> None:
     _assert_carried_equals_explicit(actor, actor_loss, routed_layers(actor))
 
 
-@pytest.mark.parametrize("algo", [SAC, TD3], ids=["sac", "td3"])
-def test_critic_aux_loss_does_not_push_the_actor(algo: type) -> None:
-    policy = MoESACPolicy if algo is SAC else MoETD3Policy
-    kwargs = {"network": _network("moe-top2"), "moe_in": "critic"}
-    model = algo(policy, "Pendulum-v1", policy_kwargs=kwargs, seed=0)
+@pytest.mark.parametrize("algo", ["sac", "td3"])
+def test_critic_aux_loss_does_not_push_the_actor(algo: str) -> None:
+    model = _model(algo, "Pendulum-v1", network=_network("moe-top2"), moe_in="critic")
     obs, _ = _batch("Pendulum-v1")
     model.policy.set_training_mode(True)
     actor, critic = model.actor, model.critic
@@ -145,17 +131,16 @@ def test_critic_aux_loss_does_not_push_the_actor(algo: type) -> None:
 
 
 @pytest.mark.parametrize("preset", PRESETS)
-@pytest.mark.parametrize("algo", [DQN, QRDQN], ids=["dqn", "qrdqn"])
-def test_q_network_loss(algo: type, preset: str) -> None:
-    policy = MoEDQNPolicy if algo is DQN else MoEQRDQNPolicy
-    model = algo(policy, "CartPole-v1", policy_kwargs={"network": _network(preset)}, seed=0)
+@pytest.mark.parametrize("algo", ["dqn", "qrdqn"])
+def test_q_network_loss(algo: str, preset: str) -> None:
+    model = _model(algo, "CartPole-v1", network=_network(preset))
     obs, actions = _batch("CartPole-v1")
     model.policy.set_training_mode(True)
-    net = model.q_net if algo is DQN else model.quantile_net
+    net = model.q_net if algo == "dqn" else model.quantile_net
 
     def loss() -> torch.Tensor:
         out = net(obs)
-        if algo is DQN:
+        if algo == "dqn":
             return out.gather(1, actions.long().unsqueeze(1)).square().mean()
         return out.square().mean()
 

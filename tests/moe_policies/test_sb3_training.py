@@ -8,19 +8,11 @@ from typing import Any
 import numpy as np
 import pytest
 import torch
-from sb3_contrib import QRDQN, MaskablePPO
-from stable_baselines3 import A2C, DQN, PPO, SAC, TD3
+from sb3_contrib import MaskablePPO
 from stable_baselines3.common.base_class import BaseAlgorithm
 
+from wmoe.agents.registry import ALGORITHMS, get_algorithm
 from wmoe.agents.vec_env import make_sb3_vec_env
-from wmoe.moe_policies import (
-    MaskableMoEActorCriticPolicy,
-    MoEActorCriticPolicy,
-    MoEDQNPolicy,
-    MoEQRDQNPolicy,
-    MoESACPolicy,
-    MoETD3Policy,
-)
 
 ENV_ID = "wmoe/MultiBSReception-v0"
 PRESETS = ["mlp", "moe-top1", "moe-top2", "moe-soft"]
@@ -28,31 +20,27 @@ OFF_POLICY = {"learning_starts": 64, "batch_size": 32, "train_freq": 4}
 # Discrete algorithms pick the BS set only (816 actions) and the env applies the expert
 # precoder; MaskablePPO picks set and precoder as a masked multi-discrete action.
 DISCRETE = {"action_type": "discrete", "precoder_selection": "expert"}
-ALGORITHMS: dict[str, tuple[type[BaseAlgorithm], type, dict[str, Any], dict[str, Any]]] = {
-    "ppo": (PPO, MoEActorCriticPolicy, DISCRETE, {"n_steps": 64, "batch_size": 64}),
-    "a2c": (A2C, MoEActorCriticPolicy, DISCRETE, {"n_steps": 16}),
-    "ppo_mask": (
-        MaskablePPO,
-        MaskableMoEActorCriticPolicy,
-        {"action_type": "multi_discrete"},
-        {"n_steps": 64, "batch_size": 64},
-    ),
-    "sac": (SAC, MoESACPolicy, {"action_type": "continuous"}, OFF_POLICY),
-    "td3": (TD3, MoETD3Policy, {"action_type": "continuous"}, OFF_POLICY),
-    "dqn": (DQN, MoEDQNPolicy, DISCRETE, OFF_POLICY),
-    "qrdqn": (QRDQN, MoEQRDQNPolicy, DISCRETE, OFF_POLICY),
+SETTINGS: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
+    "ppo": (DISCRETE, {"n_steps": 64, "batch_size": 64}),
+    "a2c": (DISCRETE, {"n_steps": 16}),
+    "ppo_mask": ({"action_type": "multi_discrete"}, {"n_steps": 64, "batch_size": 64}),
+    "sac": ({"action_type": "continuous"}, OFF_POLICY),
+    "td3": ({"action_type": "continuous"}, OFF_POLICY),
+    "dqn": (DISCRETE, OFF_POLICY),
+    "qrdqn": (DISCRETE, OFF_POLICY),
 }
 STEPS = 256
 
 
 def _train(name: str, preset: str, config: dict[str, Any], seed: int) -> BaseAlgorithm:
-    algo, policy, actions, kwargs = ALGORITHMS[name]
+    entry = get_algorithm(name)
+    actions, kwargs = SETTINGS[name]
     env_config = {**config, **actions, "episode_length": 16}
     env = make_sb3_vec_env(ENV_ID, 4, seed=seed, env_kwargs={"config": env_config})
     policy_kwargs: dict[str, Any] = {"network": preset}
-    if algo is QRDQN:
+    if name == "qrdqn":
         policy_kwargs["n_quantiles"] = 8
-    model = algo(policy, env, policy_kwargs=policy_kwargs, seed=seed, **kwargs)
+    model = entry.algorithm(entry.policy, env, policy_kwargs=policy_kwargs, seed=seed, **kwargs)
     return model.learn(STEPS)
 
 

@@ -19,6 +19,7 @@ import gymnasium as gym
 import numpy as np
 import yaml
 from numpy.typing import NDArray
+from sb3_contrib import MaskablePPO
 from stable_baselines3.common.base_class import BaseAlgorithm
 
 from wmoe.agents.checkpoints import checkpoint_paths, latest_checkpoint
@@ -81,7 +82,7 @@ def agent_policy(model: BaseAlgorithm, obs_normalizer: Any | None) -> Policy:
             obs = obs_normalizer.normalize_obs(obs)
         kwargs: dict[str, Any] = {"deterministic": True}
         masks = getattr(env.unwrapped, "action_masks", None)
-        if masks is not None and type(model).__name__ == "MaskablePPO":
+        if masks is not None and isinstance(model, MaskablePPO):
             kwargs["action_masks"] = masks()
         return model.predict(obs, **kwargs)[0]
 

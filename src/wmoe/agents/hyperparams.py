@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 
 from wmoe.agents.registry import AlgorithmEntry
+from wmoe.config import deep_merge
 
 ZOO_KEYS: dict[str, Any] = {
     "n_timesteps": 100_000,
@@ -57,17 +58,12 @@ def load_defaults(entry: AlgorithmEntry, env_id: str) -> tuple[dict[str, Any], b
 def merge_hyperparameters(
     entry: AlgorithmEntry, base: Mapping[str, Any], overrides: Mapping[str, Any]
 ) -> dict[str, Any]:
-    """``base`` updated with ``overrides`` (mappings merged one level deep), validated.
+    """``base`` deep-merged with ``overrides`` (:func:`wmoe.config.deep_merge`), validated.
 
     Raises:
         ValueError: On a key the algorithm does not take; the message lists the valid ones.
     """
-    merged = dict(base)
-    for key, value in overrides.items():
-        if isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
-            merged[key] = {**merged[key], **value}
-        else:
-            merged[key] = value
+    merged = deep_merge(base, overrides)
     unknown = sorted(set(merged) - set(valid_keys(entry)))
     if unknown:
         raise ValueError(

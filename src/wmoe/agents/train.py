@@ -103,7 +103,7 @@ def resolve_hyperparameters(args: TrainArgs, entry: AlgorithmEntry) -> dict[str,
         print(f"no {entry.name} hyperparameters for {args.env}; using the algorithm defaults")
     overrides = dict(args.hyperparams)
     if args.env_kwargs:
-        overrides["env_kwargs"] = _deep_merge(defaults["env_kwargs"], args.env_kwargs)
+        overrides["env_kwargs"] = args.env_kwargs
     if args.policy is not None:
         overrides["policy"] = args.policy
     if args.n_timesteps is not None:
@@ -113,23 +113,17 @@ def resolve_hyperparameters(args: TrainArgs, entry: AlgorithmEntry) -> dict[str,
     return hyperparameters
 
 
-def _deep_merge(base: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
-    merged = dict(base)
-    for key, value in overrides.items():
-        if isinstance(value, dict) and isinstance(merged.get(key), dict):
-            merged[key] = _deep_merge(merged[key], value)
-        else:
-            merged[key] = value
-    return merged
-
-
 def make_training_env(
-    env_id: str, hyperparameters: dict[str, Any], seed: int, monitor_file: Path | None
+    env_id: str,
+    hyperparameters: dict[str, Any],
+    n_envs: int,
+    seed: int,
+    monitor_file: Path | None = None,
 ) -> VecEnv:
-    """The training (or evaluation, ``monitor_file=None``) VecEnv of a run."""
+    """A monitored VecEnv of a run (monitor CSV written when ``monitor_file`` is given)."""
     venv = make_sb3_vec_env(
         env_id,
-        int(hyperparameters["n_envs"]) if monitor_file else 1,
+        n_envs,
         seed=seed,
         env_kwargs=hyperparameters["env_kwargs"],
         monitor=False,
@@ -240,14 +234,15 @@ def train(args: TrainArgs) -> Path:
         (folder / name / "args.yml").write_text(yaml.safe_dump(args_dump))
 
     segment = f"resume_{resumed_steps}" if resumed_steps is not None else "0"
+    n_envs = int(hyperparameters["n_envs"])
     venv = make_training_env(
-        args.env, hyperparameters, args.seed + (resumed_steps or 0), folder / segment
+        args.env, hyperparameters, n_envs, args.seed + (resumed_steps or 0), folder / segment
     )
     check_action_space(entry, args.env, venv.action_space)
     normalize = _normalize_kwargs(hyperparameters)
     eval_env = None
     if args.eval_freq > 0:
-        eval_env = make_training_env(args.env, hyperparameters, args.seed + EVAL_SEED_OFFSET, None)
+        eval_env = make_training_env(args.env, hyperparameters, 1, args.seed + EVAL_SEED_OFFSET)
     if resumed_steps is not None:
         vecnormalize_path = checkpoint_paths(folder, resumed_steps)["vecnormalize"]
         if normalize is not None:
@@ -262,7 +257,6 @@ def train(args: TrainArgs) -> Path:
 
     log_formats = ["csv", "tensorboard"] + (["stdout"] if args.verbose else [])
     model.set_logger(configure(str(folder / "log" / segment), log_formats))
-    n_envs = int(hyperparameters["n_envs"])
     remaining = int(hyperparameters["n_timesteps"]) - model.num_timesteps
     try:
         with _sigterm_as_interrupt():
