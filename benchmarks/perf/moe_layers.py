@@ -3,15 +3,17 @@
 Run from the repository root (the PPO part uses the default synthetic scenario of
 ``wmoe/MultiBSReception-v0``, written on first use)::
 
-    .venv/bin/python benchmarks/perf/moe_layers.py [--widths 256 256] [--part both]
+    .venv/bin/python benchmarks/perf/moe_layers.py [--widths 256 256] [--part both|breakdown]
 
 Table 1 times one training step's forward and backward (``loss = output.square().mean()``,
 training mode, aux losses carried as in training) of a plain MLP ``in_dim -> widths`` and of
 MoE bodies with 4 experts of the same widths each, routed top-1, top-2 and dense, at several
 batch sizes. Table 2 trains PPO (``MoEActorCriticPolicy``) on ``wmoe/MultiBSReception-v0``
 through ``make_sb3_vec_env`` with the ``mlp`` and ``moe-*`` presets and reports env-steps per
-second. Every variant is measured in this one run, round-robin (the starting variant rotates
-from round to round), and the median over rounds is reported with its ratio to the MLP.
+second. ``--part breakdown`` times the top-1 layer built up stage by stage (experts alone,
+then the combine, the router and the aux losses) at batch 256. Every variant is measured in
+this one run, round-robin (the starting variant rotates from round to round), and the median
+over rounds is reported with its ratio to the MLP.
 """
 
 from __future__ import annotations
@@ -29,7 +31,8 @@ from torch import Tensor, nn
 
 import wmoe  # noqa: F401  (registers the envs)
 from wmoe.agents.vec_env import make_sb3_vec_env
-from wmoe.moe_policies import MoEActorCriticPolicy, NetworkSpec, RouterSpec, build_body
+from wmoe.moe_policies import MoEActorCriticPolicy, MoELayer, NetworkSpec, RouterSpec, build_body
+from wmoe.moe_policies.dispatch import combine, group_by_expert
 
 ENV_ID = "wmoe/MultiBSReception-v0"
 NUM_EXPERTS = 4
@@ -104,6 +107,66 @@ def time_layers(
     return results
 
 
+def top1_breakdown(
+    widths: Sequence[int], in_dim: int, batch: int, repeats: int, target_s: float
+) -> dict[str, float]:
+    """Median forward+backward time [ms] of the top-1 layer built up stage by stage.
+
+    Stages: the MLP; the experts alone on the layer's own routing (fixed, no gradient to the
+    router), grouped by expert; the same mixed back into sample order by ``combine``; with
+    the router in the graph (aux losses off); the whole layer (aux losses carried).
+    """
+    torch.manual_seed(0)
+    mlp = build_body(NetworkSpec(stem=tuple(widths)), in_dim, nn.ReLU).train()
+    spec = NetworkSpec(stem=(), experts=tuple(widths), router=RouterSpec(top_k=1))
+    body = build_body(spec, in_dim, nn.ReLU).train()
+    layer = body[0]
+    assert isinstance(layer, MoELayer)
+    x = torch.randn(batch, in_dim)
+    fixed = layer.router(x)
+    assert fixed.expert_index is not None
+    fixed_index, fixed_weight = fixed.expert_index, fixed.expert_weight.detach()
+
+    def experts_only() -> Tensor:
+        groups = group_by_expert(fixed_index, fixed_weight, NUM_EXPERTS)
+        return layer.experts.grouped(x.index_select(0, groups.samples), groups.counts)
+
+    def with_combine() -> Tensor:
+        groups = group_by_expert(fixed_index, fixed_weight, NUM_EXPERTS)
+        grouped = layer.experts.grouped(x.index_select(0, groups.samples), groups.counts)
+        return combine(grouped, groups, batch)
+
+    def with_router() -> Tensor:
+        layer.aux_mode = "off"
+        try:
+            return body(x)
+        finally:
+            layer.aux_mode = "carry"
+
+    stages: dict[str, Callable[[], Tensor]] = {
+        "mlp": lambda: mlp(x),
+        "experts (grouped)": experts_only,
+        "+ combine": with_combine,
+        "+ router": with_router,
+        "+ aux losses (layer)": lambda: body(x),
+    }
+
+    def step(forward: Callable[[], Tensor]) -> None:
+        mlp.zero_grad(set_to_none=True)
+        body.zero_grad(set_to_none=True)
+        forward().square().mean().backward()
+
+    for forward in stages.values():
+        step(forward)
+    calls = max(3, math.ceil(target_s / seconds_per_call(lambda: step(stages["mlp"]), 5)))
+    samples: dict[str, list[float]] = {name: [] for name in stages}
+    for order in round_robin(list(stages), repeats):
+        for name in order:
+            timed = functools.partial(step, stages[name])
+            samples[name].append(1000 * seconds_per_call(timed, calls))
+    return {name: statistics.median(v) for name, v in samples.items()}
+
+
 def ppo_fps(policies: Sequence[str], total_timesteps: int, rounds: int) -> dict[str, float]:
     """Median PPO training env-steps/s of each preset on ``wmoe/MultiBSReception-v0``."""
     env = make_sb3_vec_env(
@@ -145,6 +208,13 @@ def print_layer_table(
         print(f"{batch:>6} {times}  {ratios}")
 
 
+def print_breakdown(times: dict[str, float], widths: Sequence[int], batch: int) -> None:
+    print(f"Top-1 layer built up stage by stage, {list(widths)} wide, batch {batch}. Median ms.")
+    print(f"{'stage':<22} {'ms':>8} {'/ mlp':>7}")
+    for name, value in times.items():
+        print(f"{name:<22} {value:8.3f} {value / times['mlp']:6.2f}x")
+
+
 def print_ppo_table(fps: dict[str, float], total_timesteps: int, rounds: int) -> None:
     print(
         f"PPO on {ENV_ID} (precoder_selection=expert, 8 envs, n_steps 256, batch 256), "
@@ -157,7 +227,7 @@ def print_ppo_table(fps: dict[str, float], total_timesteps: int, rounds: int) ->
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--part", choices=("layers", "ppo", "both"), default="both")
+    parser.add_argument("--part", choices=("layers", "breakdown", "ppo", "both"), default="both")
     parser.add_argument("--widths", type=int, nargs="+", default=[256, 256])
     parser.add_argument("--in-dim", type=int, default=32)
     parser.add_argument("--batch-sizes", type=int, nargs="+", default=[64, 256, 2048])
@@ -176,6 +246,9 @@ def main() -> None:
             args.widths, args.in_dim, args.batch_sizes, args.repeats, args.target_s
         )
         print_layer_table(results, args.widths, args.in_dim)
+    if args.part == "breakdown":
+        times = top1_breakdown(args.widths, args.in_dim, 256, args.repeats, args.target_s)
+        print_breakdown(times, args.widths, 256)
     if args.part == "both":
         print()
     if args.part in ("ppo", "both"):

@@ -20,10 +20,14 @@ def _inputs(batch: int = 32) -> torch.Tensor:
     return torch.randn(batch, 6, generator=torch.Generator().manual_seed(3))
 
 
+def _each_expert(layer: MoELayer | MultiGateMoELayer, x: torch.Tensor) -> torch.Tensor:
+    """``(B, E, out)``: every expert run on its own, one at a time."""
+    return torch.stack([layer.experts.expert(e, x) for e in range(layer.num_experts)], dim=1)
+
+
 def _brute_force(layer: MoELayer, x: torch.Tensor) -> torch.Tensor:
     weights = layer.router(x).dense_weights()
-    outputs = torch.stack([expert(x) for expert in layer.experts], dim=1)
-    return (weights.unsqueeze(-1) * outputs).sum(1)
+    return (weights.unsqueeze(-1) * _each_expert(layer, x)).sum(1)
 
 
 @pytest.mark.parametrize(
@@ -44,15 +48,40 @@ def test_sparse_dispatch_equals_the_dense_mixture(router: nn.Module) -> None:
     torch.testing.assert_close(layer(x), _brute_force(layer, x))
 
 
+@pytest.mark.parametrize("activation", [nn.ReLU, nn.Tanh, nn.ELU], ids=["relu", "tanh", "elu"])
+@pytest.mark.parametrize("k", [1, 2])
+def test_sparse_gradients_equal_those_of_the_dense_mixture(
+    activation: type[nn.Module], k: int
+) -> None:
+    torch.manual_seed(0)
+    layer = MoELayer(6, (8, 5), TopKRouter(6, 4, k), activation, AUX)
+    layer.aux_mode = "off"
+    x = _inputs().requires_grad_()
+    grads = []
+    for forward in (layer, lambda inputs: _brute_force(layer, inputs)):
+        layer.zero_grad()
+        x.grad = None
+        (forward(x) * torch.linspace(-1, 1, 5)).sum().backward()
+        grads.append([p.grad.clone() for p in layer.parameters()] + [x.grad.clone()])
+    for sparse, dense in zip(*grads, strict=True):
+        torch.testing.assert_close(sparse, dense)
+
+
 def test_sparse_layer_runs_only_selected_experts() -> None:
     torch.manual_seed(0)
     layer = MoELayer(6, (8,), TopKRouter(6, 4, 1), nn.ReLU, AUX).eval()
-    calls = [0] * 4
-    for index, expert in enumerate(layer.experts):
-        expert.register_forward_hook(lambda *_, i=index: calls.__setitem__(i, calls[i] + 1))
-    x = _inputs(1)
-    layer(x)
-    assert sum(calls) == 1
+    rows_per_expert: list[list[int]] = []
+    run_grouped = layer.experts.grouped
+
+    def spy(x: torch.Tensor, counts: list[int]) -> torch.Tensor:
+        rows_per_expert.append(list(counts))
+        return run_grouped(x, counts)
+
+    layer.experts.grouped = spy  # type: ignore[method-assign]
+    layer.experts.forward = None  # type: ignore[assignment]  # the dense path must not run
+    layer(_inputs(5))
+    (counts,) = rows_per_expert
+    assert sum(counts) == 5 and len(counts) == 4
 
 
 def test_capacity_limits_each_expert_in_training_only() -> None:
@@ -93,7 +122,7 @@ def test_multi_gate_heads_share_experts_with_their_own_gates() -> None:
     gates = [TopKRouter(6, 4, 4), TopKRouter(6, 4, 2)]
     layer = MultiGateMoELayer(6, (8,), gates, nn.ReLU, AUX).eval()
     x = _inputs()
-    outputs = torch.stack([expert(x) for expert in layer.experts], dim=1)
+    outputs = _each_expert(layer, x)
     for head, out in enumerate(layer.forward_heads(x)):
         weights = gates[head](x).dense_weights()
         torch.testing.assert_close(out, (weights.unsqueeze(-1) * outputs).sum(1))
@@ -148,6 +177,9 @@ def test_aux_losses_and_stats_only_when_training_with_gradients() -> None:
     torch.manual_seed(0)
     layer = MoELayer(6, (8,), TopKRouter(6, 4, 2), nn.ReLU, AUX)
     x = _inputs()
+    layer(x)
+    assert layer.stats.pop() == {}, "statistics are opt-in"
+    layer.track_stats = True
     with torch.no_grad():
         layer(x)
     layer.eval()

@@ -13,9 +13,10 @@ The losses follow the survey's gating section (Sec. II-B) and its sources:
 - Router entropy: mean entropy [nat] of the per-sample router distribution. A positive
   coefficient sharpens routing, a negative one spreads it.
 
-:class:`CarryAuxLoss` is an identity on a layer's output whose backward also hands a
-gradient of one to the auxiliary loss. Any loss computed from the output therefore
-back-propagates ``d(loss + aux)``, so SB3's ``train()`` needs no change.
+:func:`carry_router_losses` is an identity on a layer's output whose backward also adds the
+gradient of the weighted auxiliary loss (in closed form) to the router's probabilities and
+logits. Any loss computed from the output therefore back-propagates ``d(loss + aux)``, so
+SB3's ``train()`` needs no change.
 """
 
 from __future__ import annotations
@@ -50,6 +51,7 @@ class AuxLossCoefficients:
 
 
 AUX_LOSS_NAMES: tuple[str, ...] = tuple(AuxLossCoefficients().as_dict())
+_EPS = 1e-12  # floor of the probabilities inside the entropy's logarithm
 
 
 def assignment_fractions(probs: Tensor, expert_index: Tensor | None, num_experts: int) -> Tensor:
@@ -88,7 +90,7 @@ def balance_regulariser(probs: Tensor) -> Tensor:
 
 def router_entropy(probs: Tensor) -> Tensor:
     """Mean entropy [nat] of the per-sample router distribution."""
-    return -(probs * torch.log(probs.clamp_min(1e-12))).sum(dim=-1).mean()
+    return -(probs * torch.log(probs.clamp_min(_EPS))).sum(dim=-1).mean()
 
 
 def aux_loss_terms(
@@ -121,19 +123,78 @@ def weighted_aux_loss(terms: dict[str, Tensor], coefficients: AuxLossCoefficient
     return total
 
 
-class CarryAuxLoss(torch.autograd.Function):
-    """Identity on ``output`` whose backward also gives ``aux`` the gradient one."""
+class _CarryRouterLosses(torch.autograd.Function):
+    """Identity on ``output`` whose backward adds the weighted aux losses' gradients.
+
+    The gradients with respect to the router distribution and logits are the closed-form
+    derivatives of the losses above, so the backward pass costs a handful of ``(B, E)``
+    operations instead of replaying every loss through autograd.
+    """
 
     @staticmethod
-    def forward(ctx: Any, output: Tensor, aux: Tensor) -> Tensor:  # noqa: D102
+    def forward(  # noqa: D102
+        ctx: Any,
+        output: Tensor,
+        coefficients: AuxLossCoefficients,
+        fractions: Tensor,
+        probs: Tensor,
+        *logits: Tensor,
+    ) -> Tensor:
+        ctx.coefficients = coefficients
+        ctx.save_for_backward(fractions, probs, *logits)
         return output.view_as(output)
 
     @staticmethod
-    def backward(ctx: Any, grad_output: Tensor) -> tuple[Tensor, Tensor]:  # noqa: D102
-        return grad_output, grad_output.new_ones(())
+    def backward(ctx: Any, grad_output: Tensor) -> tuple[Tensor | None, ...]:  # noqa: D102
+        fractions, probs, *logits = ctx.saved_tensors
+        coefficients: AuxLossCoefficients = ctx.coefficients
+        c = coefficients
+        grad_probs = None
+        if ctx.needs_input_grad[3] and (c.load_balancing or c.balance or c.entropy):
+            grad_probs = _probs_gradient(probs, fractions, c)
+        grad_logits = [
+            _z_loss_gradient(z, c.z_loss) if needs and c.z_loss else None
+            for z, needs in zip(logits, ctx.needs_input_grad[4:], strict=True)
+        ]
+        return grad_output, None, None, grad_probs, *grad_logits
 
 
-def carry_aux_loss(output: Tensor, aux: Tensor) -> Tensor:
-    """Return ``output`` unchanged; any loss built from it also back-propagates ``aux``."""
-    result: Tensor = CarryAuxLoss.apply(output, aux)
+def _probs_gradient(probs: Tensor, fractions: Tensor, c: AuxLossCoefficients) -> Tensor:
+    """d(weighted load-balancing + balance + entropy losses) / d probs, shape ``(B, E)``."""
+    batch, num_experts = probs.shape
+    per_expert = torch.zeros_like(fractions)
+    if c.load_balancing:
+        per_expert += (c.load_balancing * num_experts / batch) * fractions
+    if c.balance:
+        per_expert += (2 * c.balance / batch) * (probs.mean(dim=0) - 1.0 / num_experts)
+    if not c.entropy:
+        return per_expert.expand(batch, num_experts)
+    # d/dp of -p log(max(p, eps)) is -(log p + 1) above eps and -log(eps) below.
+    clamped = probs.clamp_min(_EPS)
+    entropy = torch.log(clamped).add_(probs > _EPS).mul_(-c.entropy / batch)
+    return entropy.add_(per_expert)
+
+
+def _z_loss_gradient(logits: Tensor, coefficient: float) -> Tensor:
+    """d(coefficient * mean_b lse_b^2) / d logits = 2 c lse_b softmax(z_b) / B."""
+    lse = torch.logsumexp(logits, dim=-1, keepdim=True)
+    scale = lse.mul_(2 * coefficient / logits.shape[0])
+    return torch.softmax(logits, dim=-1).mul_(scale)
+
+
+def carry_router_losses(
+    output: Tensor,
+    coefficients: AuxLossCoefficients,
+    fractions: Tensor,
+    probs: Tensor,
+    logits: Sequence[Tensor],
+) -> Tensor:
+    """Return ``output`` unchanged; any loss built from it also back-propagates the aux loss.
+
+    The carried loss is ``weighted_aux_loss(aux_loss_terms(probs, logits, fractions, ...))``
+    with ``coefficients``; ``fractions`` are treated as constants, as in the Switch loss.
+    """
+    result: Tensor = _CarryRouterLosses.apply(
+        output, coefficients, fractions.detach(), probs, *logits
+    )
     return result

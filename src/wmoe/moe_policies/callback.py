@@ -54,8 +54,14 @@ class MoELoggingCallback(BaseCallback):
     ``moe/<layer>/load_<e>`` and ``moe/<layer>/aux/<loss>`` (``aux/entropy`` is the router
     entropy [nat]). They are recorded at the end of each rollout, so they land in the same
     dump as the ``train/`` values of the update they describe. At the end of training the
-    last update's values are recorded and dumped (SB3 itself would drop them).
+    last update's values are recorded and dumped (SB3 itself would drop them). The layers
+    accumulate statistics only while the callback is training them (``track_stats``).
     """
+
+    def _on_training_start(self) -> None:
+        for layer in named_routed_layers(self.model.policy).values():
+            layer.stats.reset()
+            layer.track_stats = True
 
     def _on_step(self) -> bool:
         return True
@@ -66,6 +72,8 @@ class MoELoggingCallback(BaseCallback):
     def _on_training_end(self) -> None:
         self.record()
         self.logger.dump(self.num_timesteps)
+        for layer in named_routed_layers(self.model.policy).values():
+            layer.track_stats = False
 
     def record(self) -> None:
         """Record (and reset) the accumulated statistics of every MoE layer."""

@@ -4,9 +4,9 @@ Every layer maps ``(B, in_dim)`` to ``(B, out_dim)`` (the multi-gate layer retur
 tensor per head). Experts are MLPs whose every linear layer is followed by the activation,
 like the latent networks of SB3's ``MlpExtractor``.
 
-In training mode with gradients enabled a layer computes its auxiliary router losses, carries
-their weighted sum on its output (see :mod:`wmoe.moe_policies.aux_losses`) and accumulates
-routing statistics (per-expert load, entropy, each aux loss) for logging.
+In training mode with gradients enabled a layer carries its weighted auxiliary router losses
+on its output (see :mod:`wmoe.moe_policies.aux_losses`) and, when ``track_stats`` is on,
+accumulates routing statistics (per-expert load, entropy, each aux loss) for logging.
 """
 
 from __future__ import annotations
@@ -23,9 +23,11 @@ from wmoe.moe_policies.aux_losses import (
     AuxLossCoefficients,
     assignment_fractions,
     aux_loss_terms,
-    carry_aux_loss,
+    carry_router_losses,
     weighted_aux_loss,
 )
+from wmoe.moe_policies.dispatch import combine, group_by_expert
+from wmoe.moe_policies.experts import ExpertMLPs
 from wmoe.moe_policies.routers import HierarchicalRouter, Routing, TopKRouter
 
 AuxMode = Literal["carry", "record", "off"]
@@ -78,6 +80,9 @@ class RoutedLayer(nn.Module):
             ``"record"`` only stores it in ``last_aux_loss`` (for explicit use), ``"off"``
             skips aux losses and statistics.
         last_aux_loss: The weighted aux loss of the last forward in ``"record"`` mode.
+        track_stats: Accumulate routing statistics in ``stats`` (switched on by
+            :class:`~wmoe.moe_policies.callback.MoELoggingCallback`; off by default because
+            they cost a dozen small operations per forward).
     """
 
     def __init__(self, num_experts: int, aux: AuxLossCoefficients) -> None:
@@ -86,34 +91,37 @@ class RoutedLayer(nn.Module):
         self.aux = aux
         weights = aux.as_dict()
         self._weighted = [name for name in AUX_LOSS_NAMES if weights[name] != 0.0]
-        self._logged_only = [name for name in AUX_LOSS_NAMES if weights[name] == 0.0]
         self.aux_mode: AuxMode = "carry"
+        self.track_stats = False
         self.last_aux_loss: Tensor | None = None
         self.stats = RoutingStats(num_experts)
 
     def _tracking(self) -> bool:
         return self.training and torch.is_grad_enabled() and self.aux_mode != "off"
 
-    def _finish(self, output: Tensor, routing: Routing, load: Tensor | None = None) -> Tensor:
+    def _finish(self, output: Tensor, routing: Routing, routed: Tensor | None = None) -> Tensor:
         """Account for the aux losses of ``routing``; return ``output`` (carrying them).
 
-        Only the losses with a non-zero coefficient are built with autograd; the others are
-        computed without gradient, for the statistics. ``load`` (assignment fractions) may be
-        passed when the caller has counted the assignments already.
+        ``routed`` (assignments per expert) may be passed when the caller has counted them
+        already; the assignment fractions are computed from it only when needed.
         """
         if not self._tracking():
             return output
-        if load is None:
+        if routed is None:
             load = assignment_fractions(routing.probs, routing.expert_index, self.num_experts)
-        terms = aux_loss_terms(routing.probs, routing.logits, load, self._weighted)
-        with torch.no_grad():
-            logged = aux_loss_terms(routing.probs, routing.logits, load, self._logged_only)
-        self.stats.update(load, {**terms, **logged})
-        aux = weighted_aux_loss(terms, self.aux)
+        else:
+            load = routed.to(output.dtype) / routed.sum()
+        if self.track_stats:
+            with torch.no_grad():
+                terms = aux_loss_terms(routing.probs, routing.logits, load, AUX_LOSS_NAMES)
+            self.stats.update(load, terms)
         if self.aux_mode == "record":
-            self.last_aux_loss = aux
+            weighted = aux_loss_terms(routing.probs, routing.logits, load, self._weighted)
+            self.last_aux_loss = weighted_aux_loss(weighted, self.aux)
             return output
-        return carry_aux_loss(output, aux)
+        if not self._weighted:
+            return output
+        return carry_router_losses(output, self.aux, load, routing.probs, routing.logits)
 
 
 class MoELayer(RoutedLayer):
@@ -147,9 +155,7 @@ class MoELayer(RoutedLayer):
         if capacity_factor is not None and capacity_factor <= 0:
             raise ValueError(f"capacity_factor must be > 0 or None, got {capacity_factor}")
         self.router = router
-        self.experts = nn.ModuleList(
-            mlp(in_dim, expert_widths, activation) for _ in range(self.num_experts)
-        )
+        self.experts = ExpertMLPs(self.num_experts, in_dim, expert_widths, activation)
         self.out_dim = expert_widths[-1]
         self.capacity_factor = capacity_factor
 
@@ -157,52 +163,16 @@ class MoELayer(RoutedLayer):
         """Mix the experts' outputs for a batch ``x`` of shape ``(B, in_dim)``."""
         routing = self.router(x)
         if routing.expert_index is None:
-            outputs = torch.stack([expert(x) for expert in self.experts], dim=1)
-            mixed = torch.bmm(routing.expert_weight.unsqueeze(1), outputs).squeeze(1)
-        else:
-            mixed, counts = self._dispatch(x, routing.expert_index, routing.expert_weight)
-            load = counts.to(mixed.dtype) / routing.expert_index.numel()
-            return self._finish(mixed, routing, load)
-        return self._finish(mixed, routing)
-
-    def _dispatch(
-        self, x: Tensor, expert_index: Tensor, expert_weight: Tensor
-    ) -> tuple[Tensor, Tensor]:
-        """Run each expert on its assignments only and scatter-add the weighted outputs.
-
-        Returns:
-            The mixed output and the number of assignments routed to each expert (before
-            any capacity cut).
-        """
-        batch, k = expert_index.shape
-        flat_expert = expert_index.reshape(-1)
-        flat_weight = expert_weight.reshape(-1)
-        order = torch.argsort(flat_expert, stable=True)
-        routed = torch.bincount(flat_expert, minlength=self.num_experts)
-        counts = routed
-        if self.capacity_factor is not None and self.training:
-            order, counts = self._apply_capacity(flat_expert, flat_weight, routed, batch * k)
-        samples = order // k if k > 1 else order
-        inputs = x.index_select(0, samples).split(counts.tolist())
-        outputs = [
-            expert(chunk) for expert, chunk in zip(self.experts, inputs, strict=True) if len(chunk)
-        ]
-        if not outputs:
-            return x.new_zeros(batch, self.out_dim), routed
-        weighted = torch.cat(outputs) * flat_weight.index_select(0, order).unsqueeze(1)
-        return weighted.new_zeros(batch, self.out_dim).index_add(0, samples, weighted), routed
-
-    def _apply_capacity(
-        self, flat_expert: Tensor, flat_weight: Tensor, counts: Tensor, assignments: int
-    ) -> tuple[Tensor, Tensor]:
-        """Assignment order grouped by expert, keeping each expert's heaviest ones."""
-        assert self.capacity_factor is not None
-        capacity = math.ceil(self.capacity_factor * assignments / self.num_experts)
-        by_weight = torch.argsort(flat_weight.detach(), descending=True, stable=True)
-        order = by_weight[torch.argsort(flat_expert[by_weight], stable=True)]
-        starts = torch.cumsum(counts, 0) - counts
-        rank = torch.arange(assignments) - starts[flat_expert[order]]
-        return order[rank < capacity], counts.clamp(max=capacity)
+            mixed = torch.einsum("be,ebh->bh", routing.expert_weight, self.experts(x))
+            return self._finish(mixed, routing)
+        capacity = self.capacity_factor if self.training else None
+        assignments = group_by_expert(
+            routing.expert_index, routing.expert_weight, self.num_experts, capacity
+        )
+        inputs = x.index_select(0, assignments.samples)
+        grouped = self.experts.grouped(inputs, assignments.counts)
+        mixed = combine(grouped, assignments, len(x))
+        return self._finish(mixed, routing, assignments.routed)
 
 
 class SoftMoELayer(RoutedLayer):
@@ -247,9 +217,7 @@ class SoftMoELayer(RoutedLayer):
         self.slot_embeddings = nn.Parameter(
             torch.randn(num_experts * slots_per_expert, in_dim) / math.sqrt(in_dim)
         )
-        self.experts = nn.ModuleList(
-            mlp(in_dim, expert_widths, activation) for _ in range(num_experts)
-        )
+        self.experts = ExpertMLPs(num_experts, in_dim, expert_widths, activation)
         self.out_dim = expert_widths[-1]
 
     def forward(self, x: Tensor) -> Tensor:
@@ -257,12 +225,19 @@ class SoftMoELayer(RoutedLayer):
         batch, width = x.shape
         tokens = self.tokenizer(x).view(batch, self.num_tokens, width)
         logits = tokens @ self.slot_embeddings.T  # (B, tokens, slots)
-        dispatch = torch.softmax(logits, dim=1)
-        combine = torch.softmax(logits, dim=2)
-        slots = (dispatch.transpose(1, 2) @ tokens).split(self.slots_per_expert, dim=1)
-        slot_outputs = torch.cat([e(s) for e, s in zip(self.experts, slots, strict=True)], dim=1)
-        output = (combine @ slot_outputs).mean(dim=1)
-        per_expert = combine.view(batch * self.num_tokens, self.num_experts, -1).sum(-1)
+        dispatch_weights = torch.softmax(logits, dim=1)
+        combine_weights = torch.softmax(logits, dim=2)
+        slots = dispatch_weights.transpose(1, 2) @ tokens  # (B, E * S, width), expert-major
+        expert_slots = slots.view(batch, self.num_experts, self.slots_per_expert, width)
+        expert_inputs = expert_slots.transpose(0, 1).reshape(self.num_experts, -1, width)
+        slot_outputs = (
+            self.experts(expert_inputs)
+            .view(self.num_experts, batch, self.slots_per_expert, self.out_dim)
+            .transpose(0, 1)
+            .reshape(batch, -1, self.out_dim)
+        )
+        output = (combine_weights @ slot_outputs).mean(dim=1)
+        per_expert = combine_weights.view(batch * self.num_tokens, self.num_experts, -1).sum(-1)
         flat_logits = logits.reshape(batch * self.num_tokens, -1)
         return self._finish(output, Routing(per_expert, [flat_logits], None, per_expert))
 
@@ -294,19 +269,17 @@ class MultiGateMoELayer(RoutedLayer):
             raise ValueError("every gate of a multi-gate layer must cover the same experts")
         super().__init__(num_experts, aux)
         self.routers = nn.ModuleList(routers)
-        self.experts = nn.ModuleList(
-            mlp(in_dim, expert_widths, activation) for _ in range(num_experts)
-        )
+        self.experts = ExpertMLPs(num_experts, in_dim, expert_widths, activation)
         self.out_dim = expert_widths[-1]
 
     def forward_heads(self, x: Tensor, heads: Sequence[int] | None = None) -> list[Tensor]:
         """Outputs ``(B, out_dim)`` of the given heads (all heads by default)."""
         chosen = range(len(self.routers)) if heads is None else heads
-        outputs = torch.stack([expert(x) for expert in self.experts], dim=1)
+        outputs = self.experts(x)
         results = []
         for head in chosen:
             routing: Routing = self.routers[head](x)
-            mixed = torch.bmm(routing.dense_weights().unsqueeze(1), outputs).squeeze(1)
+            mixed = torch.einsum("be,ebh->bh", routing.dense_weights(), outputs)
             results.append(self._finish(mixed, routing))
         return results
 

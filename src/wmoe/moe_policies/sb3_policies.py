@@ -27,7 +27,7 @@ import torch
 from gymnasium import spaces
 from sb3_contrib.common.maskable.policies import MaskableActorCriticPolicy
 from sb3_contrib.qrdqn.policies import QRDQNPolicy, QuantileNetwork
-from stable_baselines3.common.policies import ActorCriticPolicy, ContinuousCritic
+from stable_baselines3.common.policies import ActorCriticPolicy, BasePolicy, ContinuousCritic
 from stable_baselines3.common.preprocessing import get_action_dim
 from stable_baselines3.dqn.policies import DQNPolicy, QNetwork
 from stable_baselines3.sac.policies import Actor as SACActor
@@ -36,6 +36,7 @@ from stable_baselines3.td3.policies import Actor as TD3Actor
 from stable_baselines3.td3.policies import TD3Policy
 from torch import Tensor, nn
 
+from wmoe.moe_policies.experts import ExpertMLPs
 from wmoe.moe_policies.layers import MultiGateMoELayer, RoutedLayer, mlp
 from wmoe.moe_policies.presets import resolve_network
 from wmoe.moe_policies.spec import NetworkSpec, build_body, build_moe_block
@@ -94,6 +95,13 @@ class NetworkSpecMixin:
 
     def _check_network(self) -> None:
         """Raise a ValueError if this policy cannot use ``self.network``/``self.moe_in``."""
+
+    @staticmethod
+    def init_weights(module: nn.Module, gain: float = 1) -> None:
+        """SB3's orthogonal initialisation, extended to stacked expert weights."""
+        BasePolicy.init_weights(module, gain)
+        if isinstance(module, ExpertMLPs):
+            module.orthogonal_(gain)
 
     def _get_constructor_parameters(self) -> dict[str, Any]:
         data: dict[str, Any] = super()._get_constructor_parameters()  # type: ignore[misc]
