@@ -2,30 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import gymnasium as gym
 import numpy as np
 import pytest
 from gymnasium.vector import AutoresetMode, SyncVectorEnv
+from vector_checks import assert_infos_equal
 
 import wmoe  # noqa: F401
 from wmoe.envs.multi_bs_reception.vector import MultiBSReceptionVectorEnv
 
 ENV_ID = "wmoe/MultiBSReception-v0"
-
-
-def assert_infos_equal(native: dict[str, Any], sync: dict[str, Any]) -> None:
-    assert set(native) == set(sync)
-    for key, value in native.items():
-        if key == "final_obs":
-            for a, b in zip(value, sync[key], strict=True):
-                assert (a is None and b is None) or np.array_equal(a, b)
-        elif isinstance(value, dict):
-            assert_infos_equal(value, sync[key])
-        else:
-            assert value.dtype == sync[key].dtype, key
-            np.testing.assert_array_equal(value, sync[key], err_msg=key)
 
 
 @pytest.mark.parametrize("mode", [AutoresetMode.NEXT_STEP, AutoresetMode.SAME_STEP])

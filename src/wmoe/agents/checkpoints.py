@@ -8,11 +8,8 @@ the model file is renamed last, so a model checkpoint on disk always has its com
 
 from __future__ import annotations
 
-import io
-import os
 import pickle
 import re
-from collections.abc import Callable
 from pathlib import Path
 
 from stable_baselines3.common.base_class import BaseAlgorithm
@@ -20,20 +17,9 @@ from stable_baselines3.common.callbacks import BaseCallback
 from stable_baselines3.common.off_policy_algorithm import OffPolicyAlgorithm
 from stable_baselines3.common.vec_env import VecNormalize
 
+from wmoe.paths import atomic_write
+
 _MODEL_NAME = re.compile(r"^rl_model_(\d+)_steps\.zip$")
-
-
-def atomic_write(path: Path, write: Callable[[io.BufferedWriter], object]) -> None:
-    """Write ``path`` through ``write(file)`` so readers see the old or the new file only."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with open(tmp, "wb") as handle:
-            write(handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 def save_model(model: BaseAlgorithm, path: Path) -> None:

@@ -10,8 +10,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
-import tempfile
 import zipfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -19,6 +17,7 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
+from wmoe.paths import atomic_write
 from wmoe.scenarios.deepmimo_loader import ArrayConfig, DeepMIMOUplink, read_scenario_info
 
 CACHE_FORMAT_VERSION = 1
@@ -108,15 +107,9 @@ def _read(path: Path, scenario: str, synthetic: bool) -> UplinkGrams | None:
 
 def _write_atomically(path: Path, grams: UplinkGrams) -> None:
     arrays = {key: getattr(grams, key) for key in _ARRAY_KEYS}
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}-", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            np.savez(handle, checksum=np.array(_checksum(arrays)), **arrays)
-        os.replace(tmp_name, path)
-    finally:
-        if os.path.exists(tmp_name):
-            os.unlink(tmp_name)
+    atomic_write(
+        path, lambda handle: np.savez(handle, checksum=np.array(_checksum(arrays)), **arrays)
+    )
 
 
 def load_uplink_grams(

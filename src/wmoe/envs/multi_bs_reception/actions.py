@@ -23,9 +23,9 @@ import numpy as np
 from gymnasium import spaces
 from numpy.typing import NDArray
 
+from wmoe.envs.action_checks import InvalidActionError, check_integers, check_scores
 
-class InvalidActionError(ValueError):
-    """An action outside the action space, of the wrong shape, or not finite."""
+__all__ = ["ActionCodec", "InvalidActionError"]
 
 
 class ActionCodec:
@@ -98,34 +98,10 @@ class ActionCodec:
         Raises:
             InvalidActionError: Naming the offending value and what was expected.
         """
-        try:
-            array = np.asarray(actions)
-        except (TypeError, ValueError) as error:
-            raise InvalidActionError(
-                f"action {actions!r} is not array-like; expected {self._expected()}"
-            ) from error
-        if self.action_type == "continuous":
-            return self._decode_scores(array, batch_size)
-        integral = np.issubdtype(array.dtype, np.integer) or (
-            np.issubdtype(array.dtype, np.floating)
-            and bool(np.all(np.isfinite(array)))
-            and bool(np.all(array == np.round(array)))
-        )
-        if not integral:
-            raise InvalidActionError(
-                f"action {actions!r} is not integer-valued; expected {self._expected()}"
-            )
         shape = (batch_size, *self.shape)
-        if array.shape != shape:
-            raise InvalidActionError(
-                f"action {actions!r} has shape {array.shape}; "
-                f"expected {shape} holding {self._expected()}"
-            )
-        array = array.astype(np.int64)
-        if np.any(array < 0) or np.any(array >= self._high):
-            raise InvalidActionError(
-                f"action {actions!r} is out of range; expected {self._expected()}"
-            )
+        if self.action_type == "continuous":
+            return self._decode_scores(check_scores(actions, shape, self._expected()))
+        array = check_integers(actions, shape, self._high, self._expected())
         if self.action_type == "discrete":
             if not self.agent_picks_precoder:
                 return array, None
@@ -134,22 +110,8 @@ class ActionCodec:
         return array[:, 0], (array[:, 1] if self.agent_picks_precoder else None)
 
     def _decode_scores(
-        self, array: NDArray[Any], batch_size: int
+        self, array: NDArray[Any]
     ) -> tuple[NDArray[np.int64], NDArray[np.int64] | None]:
-        shape = (batch_size, *self.shape)
-        if array.shape != shape or not np.issubdtype(array.dtype, np.number):
-            raise InvalidActionError(
-                f"action of shape {array.shape} and dtype {array.dtype}; "
-                f"expected {shape} holding {self._expected()}"
-            )
-        if not np.all(np.isfinite(array)):
-            raise InvalidActionError(
-                f"action {array.tolist()} holds NaN or infinity; expected {self._expected()}"
-            )
-        if np.any(np.abs(array) > 1.0):
-            raise InvalidActionError(
-                f"action {array.tolist()} leaves [-1, 1]; expected {self._expected()}"
-            )
         bs_scores = array[:, : self.num_bs]
         chosen = np.argsort(-bs_scores, axis=1, kind="stable")[:, : self.set_size]
         set_index = self._set_index_of(chosen)

@@ -12,6 +12,7 @@ from numpy.typing import NDArray
 from wmoe.config import merge_config
 from wmoe.envs.multi_bs_reception.actions import ActionCodec
 from wmoe.envs.multi_bs_reception.core import ReceptionCore, default_config
+from wmoe.envs.vector_base import first_row_info
 
 _ENV0 = np.zeros(1, dtype=np.int64)
 
@@ -152,7 +153,7 @@ class MultiBSReceptionEnv(gym.Env[NDArray[np.float32], Any]):
         rewards, truncated, batched_info = self._core.step(
             _ENV0, set_index, precoder, [self.np_random]
         )
-        info = {key: value[0] for key, value in batched_info.items()}
+        info = first_row_info(batched_info)
         return self._core.observations(_ENV0)[0], float(rewards[0]), False, bool(truncated[0]), info
 
     def action_masks(self) -> NDArray[np.bool_]:
