@@ -41,6 +41,18 @@ ENV_TABLE: tuple[EnvSpecEntry, ...] = (
         ),
         baselines="wmoe.envs.multi_bs_reception.baselines",
     ),
+    EnvSpecEntry(
+        env_id="wmoe/ChannelAwareClassification-v0",
+        entry_point="wmoe.envs.channel_aware_classification.env:ChannelAwareClassificationEnv",
+        vector_entry_point=(
+            "wmoe.envs.channel_aware_classification.vector:ChannelAwareClassificationVectorEnv"
+        ),
+        summary=(
+            "Channel-aware MoE inference as a contextual bandit: send a sample's feature to "
+            "one of K edge experts over Rayleigh links; reward = the expert is right."
+        ),
+        baselines="wmoe.envs.channel_aware_classification.baselines",
+    ),
 )
 
 

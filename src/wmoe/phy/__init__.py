@@ -7,12 +7,25 @@
 * :mod:`wmoe.phy.receivers`: per-stream SINR of linear MMSE and ZF receivers, sum rate.
 * :mod:`wmoe.phy.propagation`: free-space path loss, ITU-R P.2040 materials and Fresnel
   reflection.
+* :mod:`wmoe.phy.fading`: Rayleigh gains, Jakes correlation and Gauss-Markov time evolution.
+* :mod:`wmoe.phy.analog_link`: equalised analog feature links (effective noise std, SNR draws).
+* :mod:`wmoe.phy.quantization`: uniform feature quantisation and de-quantisation.
+* :mod:`wmoe.phy.huffman`: canonical Huffman codes, batched encoding and decoding.
+* :mod:`wmoe.phy.convolutional`: the (133, 171) rate-1/2 code and batched Viterbi decoding.
+* :mod:`wmoe.phy.qam`: Gray 16-QAM mapping, demapping and its AWGN bit error rate.
+* :mod:`wmoe.phy.digital_link`: the end-to-end digital feature link over flat Rayleigh fading.
 
-This package depends only on NumPy; it does not import Gymnasium or PyTorch.
+This package depends only on NumPy and SciPy; it does not import Gymnasium or PyTorch.
 """
 
 from __future__ import annotations
 
+from wmoe.phy.analog_link import (
+    apply_analog_link,
+    draw_effective_noise_std,
+    draw_link_snrs_db,
+    effective_noise_std,
+)
 from wmoe.phy.arrays import (
     SLANT_ANGLES_DEG,
     dual_polarized_response,
@@ -22,6 +35,15 @@ from wmoe.phy.arrays import (
     upa_positions,
 )
 from wmoe.phy.codebook import Codebook, dft_codebook, make_codebook, tpmi_two_port_codebook
+from wmoe.phy.convolutional import conv_encode, viterbi_decode
+from wmoe.phy.digital_link import equalized_fading_channel, transmit_features
+from wmoe.phy.fading import (
+    gauss_markov_sequence,
+    gauss_markov_step,
+    jakes_correlation,
+    rayleigh_gains,
+)
+from wmoe.phy.huffman import HuffmanCode, HuffmanDecoding, build_huffman_code
 from wmoe.phy.propagation import (
     ITU_MATERIALS,
     complex_relative_permittivity,
@@ -29,6 +51,8 @@ from wmoe.phy.propagation import (
     fresnel_reflection,
     material_permittivity,
 )
+from wmoe.phy.qam import qam16_awgn_ber, qam16_demodulate, qam16_modulate
+from wmoe.phy.quantization import dequantize, quantization_step, quantize
 from wmoe.phy.receivers import (
     effective_gram,
     mmse_sinr,
@@ -53,26 +77,47 @@ __all__ = [
     "SLANT_ANGLES_DEG",
     "SPEED_OF_LIGHT",
     "Codebook",
+    "HuffmanCode",
+    "HuffmanDecoding",
+    "apply_analog_link",
+    "build_huffman_code",
     "complex_relative_permittivity",
+    "conv_encode",
     "db_to_linear",
     "dbm_to_watt",
+    "dequantize",
     "dft_codebook",
+    "draw_effective_noise_std",
+    "draw_link_snrs_db",
     "dual_polarized_response",
     "effective_gram",
+    "effective_noise_std",
+    "equalized_fading_channel",
     "free_space_path_loss_db",
     "fresnel_reflection",
+    "gauss_markov_sequence",
+    "gauss_markov_step",
+    "jakes_correlation",
     "linear_to_db",
     "make_codebook",
     "material_permittivity",
     "mmse_sinr",
     "mmse_sinr_from_gram",
+    "qam16_awgn_ber",
+    "qam16_demodulate",
+    "qam16_modulate",
+    "quantization_step",
+    "quantize",
+    "rayleigh_gains",
     "slant_port_gains",
     "steering_vectors",
     "sum_rate",
     "thermal_noise_dbm",
     "tpmi_two_port_codebook",
+    "transmit_features",
     "ula_positions",
     "upa_positions",
+    "viterbi_decode",
     "watt_to_dbm",
     "zf_sinr",
     "zf_sinr_from_gram",

@@ -1,0 +1,1 @@
+"""Channel-aware expert selection as ``wmoe/ChannelAwareClassification-v0``."""

@@ -1,0 +1,227 @@
+"""Batched simulator of channel-aware expert selection as a contextual bandit (no Gymnasium).
+
+The supervised system of the channel-aware gating paper (:mod:`wmoe.classification`) turned
+into a decision problem: each step one sample of the configured data split arrives at the
+server, which holds its backbone feature ``z`` and knows each of the ``K`` expert links
+(SNR and fading gain, hence the distortion ``sigma~_k`` of eq. 6); the agent picks the expert
+that receives ``z``. The chosen expert classifies what its link delivered. The trained
+backbone and experts are built on first use from the configured dataset and cached
+(:func:`wmoe.classification.system.trained_system`).
+
+State is held as arrays with a leading batch dimension; each batch member draws its samples,
+links and noise from its own ``numpy.random.Generator``, so a batch of ``B`` reproduces ``B``
+single environments seeded alike.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from numpy.typing import NDArray
+
+from wmoe.classification.links import (
+    LINK_KINDS,
+    LinkStatistics,
+    analog_received,
+    digital_received,
+    draw_links,
+)
+from wmoe.classification.model import distortion_features
+from wmoe.classification.system import SystemConfig, TrainedSystem, trained_system
+from wmoe.classification.training import TrainingConfig, compute_features
+
+SPLITS = ("train", "validation", "test")
+LINKS = LINK_KINDS
+REWARDS = ("accuracy", "log_likelihood")
+ACTION_TYPES = ("discrete", "continuous")
+
+
+def default_config() -> dict[str, Any]:
+    """Return the classification environment's default configuration (units in the names)."""
+    return {
+        # The trained system (built on first use, then loaded from the cache).
+        "dataset": "digits",  # "digits", "fashion-mnist", "cifar10" or "cifar100"
+        "dataset_root": None,  # folder of the dataset files; None: the dataset's default
+        "backbone": "lenet5",  # "lenet5", "resnet18" or "vit"
+        "num_experts": 8,  # K, experts on edge devices [count]
+        "stage1_epochs": 20,  # epochs of training stage 1 (perfect links)
+        "stage2_epochs": 10,  # epochs of training stage 2 (channel-aware gate)
+        "training_seed": 0,  # seed of the split and of both training stages
+        "cache_dir": None,  # data folder of the cache; None: $WMOE_DATA_DIR or ~/.cache/wmoe
+        "split": "train",  # samples the env draws from: "train", "validation" or "test"
+        # Links: SNR in dB ~ N(snr_mean_db, snr_std_db^2) per expert and step, Rayleigh gain.
+        # "analog" (eq. 6: z + sigma~ n) or "digital" (8-bit quantiser, Huffman code, rate-1/2
+        # convolutional code, 16-QAM; ~35 ms per env step on one core, in the Viterbi decoder)
+        "link": "analog",
+        "snr_mean_db": 30.0,  # mean per-link SNR [dB]
+        "snr_std_db": 50.0,  # standard deviation of the per-link SNR [dB]
+        # "discrete": the expert index; "continuous": K gate scores in [-1, 1], argmax used.
+        "action_type": "discrete",
+        # "accuracy": 1 if the chosen expert is right; "log_likelihood": log-probability
+        # the chosen expert gives the true class (the negative cross-entropy).
+        "reward": "accuracy",
+        "observe_snr_db": False,  # append each link's instantaneous SNR [dB / 50]
+        "episode_length": 32,  # steps before truncation
+    }
+
+
+def _check_choice(config: dict[str, Any], key: str, valid: Sequence[str]) -> None:
+    if config[key] not in valid:
+        raise ValueError(f"config[{key!r}]={config[key]!r} is invalid; valid: {', '.join(valid)}")
+
+
+def system_config(config: dict[str, Any]) -> SystemConfig:
+    """The trained system a classification env config asks for."""
+    return SystemConfig(
+        dataset=config["dataset"],
+        backbone=config["backbone"],
+        num_experts=config["num_experts"],
+        data_root=config["dataset_root"],
+        split_seed=config["training_seed"],
+        training=TrainingConfig(
+            stage1_epochs=config["stage1_epochs"],
+            stage2_epochs=config["stage2_epochs"],
+            seed=config["training_seed"],
+        ),
+    )
+
+
+Pools = dict[str, tuple[torch.Tensor, torch.Tensor]]
+_LOADED: dict[tuple[str, str | None, str | None], tuple[TrainedSystem, Pools]] = {}
+
+
+def _load(system: SystemConfig, cache_dir: str | None) -> tuple[TrainedSystem, Pools]:
+    """The trained system and its features per split, shared by every env in the process."""
+    key = (system.cache_key(), system.data_root, cache_dir)
+    if key not in _LOADED:
+        trained = trained_system(system, None if cache_dir is None else Path(cache_dir))
+        pools = {}
+        for name, data in zip(SPLITS, trained.split, strict=True):
+            z = compute_features(trained.model, torch.as_tensor(data.images))
+            pools[name] = (z, torch.as_tensor(data.labels))
+        _LOADED[key] = (trained, pools)
+    return _LOADED[key]
+
+
+class ClassificationCore:
+    """``batch_size`` copies of the expert-selection bandit, stepped together.
+
+    Args:
+        config: A full config (see :func:`default_config`).
+        batch_size: Number of environments.
+    """
+
+    def __init__(self, config: dict[str, Any], batch_size: int) -> None:
+        for key, valid in (
+            ("split", SPLITS),
+            ("link", LINKS),
+            ("reward", REWARDS),
+            ("action_type", ACTION_TYPES),
+        ):
+            _check_choice(config, key, valid)
+        if config["episode_length"] < 1:
+            raise ValueError(f"episode_length must be >= 1, got {config['episode_length']}")
+        self.config = config
+        self.batch_size = batch_size
+        system, pools = _load(system_config(config), config["cache_dir"])
+        self.system = system
+        self.model = system.model
+        self.features, self.labels = pools[config["split"]]
+        self.num_experts = system.model.spec.num_experts
+        self.feature_dim = system.model.feature_dim
+        self.links = LinkStatistics(config["snr_mean_db"], config["snr_std_db"])
+        self.sample = np.zeros(batch_size, dtype=np.int64)
+        self.snr_db = np.zeros((batch_size, self.num_experts))
+        self.amplitude = np.ones((batch_size, self.num_experts))
+        self.sigma = torch.zeros(batch_size, self.num_experts)
+        self.delivered = torch.zeros(batch_size, self.num_experts, self.feature_dim)
+        self.steps = np.zeros(batch_size, dtype=np.int64)
+
+    @property
+    def observation_size(self) -> int:
+        """Length of an observation."""
+        return self.feature_dim + self.num_experts * (1 + int(self.config["observe_snr_db"]))
+
+    def _draw(self, envs: NDArray[np.int64], rngs: Sequence[np.random.Generator]) -> None:
+        """A new sample, new links and what they deliver, for each of ``envs``.
+
+        The links' noise is drawn with the sample, so what each expert would receive is part
+        of the (hidden) state.
+        """
+        model = self.model
+        for i in envs:
+            rng = rngs[i]
+            self.sample[i] = rng.integers(len(self.labels))
+            drawn = draw_links((1, self.num_experts), self.links, model.feature_power, rng)
+            self.snr_db[i] = drawn.snr_db[0]
+            self.amplitude[i] = drawn.amplitude[0]
+            self.sigma[i] = drawn.sigma[0]
+            z = self.features[self.sample[i]]
+            if self.config["link"] == "analog":
+                noise = rng.standard_normal((1, self.num_experts, self.feature_dim))
+                noise_tensor = torch.as_tensor(noise, dtype=torch.float32)
+                self.delivered[i] = analog_received(z[None], drawn.sigma, noise_tensor)[0]
+            else:
+                counts = model.level_counts.numpy()
+                received = digital_received(z[None], drawn, model.quantizer_range, counts, rng)
+                self.delivered[i] = received[0]
+
+    def reset(self, envs: NDArray[np.int64], rngs: Sequence[np.random.Generator]) -> None:
+        """Start new episodes in ``envs``."""
+        self.steps[envs] = 0
+        self._draw(envs, rngs)
+
+    def observations(self, envs: NDArray[np.int64]) -> NDArray[np.float32]:
+        """``[z / rms(z), log(1 + sigma~ / rms(z)) (, SNR_dB / 50)]`` of ``envs``."""
+        rms = self.model.feature_rms
+        parts = [
+            (self.features[self.sample[envs]] / rms).numpy(),
+            distortion_features(self.sigma[envs], rms).numpy(),
+        ]
+        if self.config["observe_snr_db"]:
+            instantaneous = self.snr_db[envs] + 20 * np.log10(self.amplitude[envs])
+            parts.append(instantaneous / 50.0)
+        return np.concatenate(parts, axis=1).astype(np.float32)
+
+    @torch.no_grad()
+    def expert_log_probs(self, envs: NDArray[np.int64]) -> torch.Tensor:
+        """Each expert's class log-probabilities on what it receives, ``(len(envs), K, C)``."""
+        return torch.log_softmax(self.model.expert_logits(self.delivered[envs]), -1)
+
+    @torch.no_grad()
+    def step(
+        self,
+        envs: NDArray[np.int64],
+        experts: NDArray[np.int64],
+        rngs: Sequence[np.random.Generator],
+    ) -> tuple[NDArray[np.float64], NDArray[np.bool_], dict[str, NDArray[Any]]]:
+        """Send each current sample to its chosen expert; draw the next sample.
+
+        Returns:
+            Rewards, truncation flags and info arrays (``label``, ``expert``, ``correct``,
+            ``expert_correct`` per expert, ``snr_db`` per expert), one row per env.
+        """
+        log_probs = self.expert_log_probs(envs)
+        labels = self.labels[self.sample[envs]]
+        expert_correct = (log_probs.argmax(-1) == labels.unsqueeze(1)).numpy()
+        rows = np.arange(len(envs))
+        correct = expert_correct[rows, experts]
+        if self.config["reward"] == "accuracy":
+            rewards = correct.astype(np.float64)
+        else:
+            rewards = log_probs[rows, experts, labels].double().numpy()
+        info = {
+            "label": labels.numpy(),
+            "expert": experts.copy(),
+            "correct": correct,
+            "expert_correct": expert_correct,
+            "snr_db": self.snr_db[envs].copy(),
+        }
+        self.steps[envs] += 1
+        truncated = self.steps[envs] >= self.config["episode_length"]
+        self._draw(envs, rngs)
+        return rewards, truncated, info
