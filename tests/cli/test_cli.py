@@ -151,3 +151,42 @@ def test_train_and_evaluate_reject_bad_input(tmp_path, args, message):
     result = run(*args, env_dir=tmp_path)
     assert result.returncode == 2
     assert message in result.stderr
+
+
+def test_reproduce_channel_aware_writes_the_table(tmp_path):
+    result = run(
+        "reproduce",
+        "channel-aware",
+        "--dataset",
+        "digits",
+        "--backbones",
+        "lenet5",
+        "--experts",
+        "4",
+        "--stage1-epochs",
+        "3",
+        "--stage2-epochs",
+        "2",
+        "--output",
+        str(tmp_path / "out"),
+        env_dir=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    table = (tmp_path / "out" / "table2_digits.md").read_text()
+    for line in ("| analog | lenet5 | digits |", "| digital | lenet5 | digits |"):
+        assert line in table and line in result.stdout
+    assert "Command: `wmoe reproduce channel-aware --dataset digits" in table
+
+
+def test_reproduce_reports_a_missing_dataset(tmp_path):
+    result = run(
+        "reproduce",
+        "channel-aware",
+        "--dataset",
+        "cifar10",
+        "--data-root",
+        str(tmp_path),
+        env_dir=tmp_path,
+    )
+    assert result.returncode == 2
+    assert "cifar" in result.stderr.lower() and str(tmp_path) in result.stderr
