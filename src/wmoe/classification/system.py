@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from wmoe.classification.model import DistributedMoEClassifier, MoEClassifierSpe
 from wmoe.classification.training import (
     StageHistory,
     TrainingConfig,
+    compute_features,
     train_stage1,
     train_stage2,
 )
@@ -28,6 +30,19 @@ from wmoe.paths import atomic_write, default_data_dir
 # Bump when the saved state changes meaning (architecture, buffers, training procedure), so
 # stale caches are retrained instead of loaded.
 CACHE_FORMAT = 2
+
+SPLITS = ("train", "validation", "test")  # the parts of a DatasetSplit, in order
+# Keys of an env config that say which system it uses and where that is cached.
+SYSTEM_CONFIG_KEYS = (
+    "dataset",
+    "dataset_root",
+    "backbone",
+    "num_experts",
+    "stage1_epochs",
+    "stage2_epochs",
+    "training_seed",
+    "cache_dir",
+)
 
 
 @dataclass(frozen=True)
@@ -117,3 +132,52 @@ def trained_system(
         atomic_write(path, lambda handle: torch.save(saved, handle))
     model.eval()
     return TrainedSystem(config, model, split, stage1, stage2)
+
+
+def system_config(config: Mapping[str, Any]) -> SystemConfig:
+    """The trained system an env config asks for.
+
+    Args:
+        config: An env config holding the keys of :data:`SYSTEM_CONFIG_KEYS` (``cache_dir``
+            says where the system is cached, not what it is, so it is not read here).
+    """
+    return SystemConfig(
+        dataset=config["dataset"],
+        backbone=config["backbone"],
+        num_experts=config["num_experts"],
+        data_root=config["dataset_root"],
+        split_seed=config["training_seed"],
+        training=TrainingConfig(
+            stage1_epochs=config["stage1_epochs"],
+            stage2_epochs=config["stage2_epochs"],
+            seed=config["training_seed"],
+        ),
+    )
+
+
+# Split name -> (backbone features ``(N, d)``, labels ``(N,)``).
+SplitFeatures = dict[str, tuple[torch.Tensor, torch.Tensor]]
+_LOADED: dict[tuple[str, str | None, str | None], tuple[TrainedSystem, SplitFeatures]] = {}
+
+
+def system_features(
+    system: SystemConfig, cache_dir: str | None
+) -> tuple[TrainedSystem, SplitFeatures]:
+    """The trained system and its features per split, shared by every env in the process.
+
+    The first call for a system trains it or loads it from the cache (:func:`trained_system`)
+    and computes the backbone features of every split; later calls return the same objects.
+
+    Args:
+        system: What to train.
+        cache_dir: Data folder of the cache (None: ``$WMOE_DATA_DIR`` or ``~/.cache/wmoe``).
+    """
+    key = (system.cache_key(), system.data_root, cache_dir)
+    if key not in _LOADED:
+        trained = trained_system(system, None if cache_dir is None else Path(cache_dir))
+        pools = {}
+        for name, data in zip(SPLITS, trained.split, strict=True):
+            z = compute_features(trained.model, torch.as_tensor(data.images))
+            pools[name] = (z, torch.as_tensor(data.labels))
+        _LOADED[key] = (trained, pools)
+    return _LOADED[key]

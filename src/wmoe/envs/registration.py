@@ -53,6 +53,17 @@ ENV_TABLE: tuple[EnvSpecEntry, ...] = (
         ),
         baselines="wmoe.envs.channel_aware_classification.baselines",
     ),
+    EnvSpecEntry(
+        env_id="wmoe/ExpertRouting-v0",
+        entry_point="wmoe.envs.expert_routing.env:ExpertRoutingEnv",
+        vector_entry_point="wmoe.envs.expert_routing.vector:ExpertRoutingVectorEnv",
+        summary=(
+            "Sequential MoE expert routing: route Poisson-arriving tasks to K edge experts "
+            "over time-correlated fading links and device queues, or drop them; "
+            "reward = correct - weighted latency and energy."
+        ),
+        baselines="wmoe.envs.expert_routing.baselines",
+    ),
 )
 
 

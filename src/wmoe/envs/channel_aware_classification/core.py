@@ -16,7 +16,6 @@ single environments seeded alike.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -31,10 +30,8 @@ from wmoe.classification.links import (
     draw_links,
 )
 from wmoe.classification.model import distortion_features
-from wmoe.classification.system import SystemConfig, TrainedSystem, trained_system
-from wmoe.classification.training import TrainingConfig, compute_features
+from wmoe.classification.system import SPLITS, system_config, system_features
 
-SPLITS = ("train", "validation", "test")
 LINKS = LINK_KINDS
 REWARDS = ("accuracy", "log_likelihood")
 ACTION_TYPES = ("discrete", "continuous")
@@ -74,39 +71,6 @@ def _check_choice(config: dict[str, Any], key: str, valid: Sequence[str]) -> Non
         raise ValueError(f"config[{key!r}]={config[key]!r} is invalid; valid: {', '.join(valid)}")
 
 
-def system_config(config: dict[str, Any]) -> SystemConfig:
-    """The trained system a classification env config asks for."""
-    return SystemConfig(
-        dataset=config["dataset"],
-        backbone=config["backbone"],
-        num_experts=config["num_experts"],
-        data_root=config["dataset_root"],
-        split_seed=config["training_seed"],
-        training=TrainingConfig(
-            stage1_epochs=config["stage1_epochs"],
-            stage2_epochs=config["stage2_epochs"],
-            seed=config["training_seed"],
-        ),
-    )
-
-
-Pools = dict[str, tuple[torch.Tensor, torch.Tensor]]
-_LOADED: dict[tuple[str, str | None, str | None], tuple[TrainedSystem, Pools]] = {}
-
-
-def _load(system: SystemConfig, cache_dir: str | None) -> tuple[TrainedSystem, Pools]:
-    """The trained system and its features per split, shared by every env in the process."""
-    key = (system.cache_key(), system.data_root, cache_dir)
-    if key not in _LOADED:
-        trained = trained_system(system, None if cache_dir is None else Path(cache_dir))
-        pools = {}
-        for name, data in zip(SPLITS, trained.split, strict=True):
-            z = compute_features(trained.model, torch.as_tensor(data.images))
-            pools[name] = (z, torch.as_tensor(data.labels))
-        _LOADED[key] = (trained, pools)
-    return _LOADED[key]
-
-
 class ClassificationCore:
     """``batch_size`` copies of the expert-selection bandit, stepped together.
 
@@ -127,7 +91,7 @@ class ClassificationCore:
             raise ValueError(f"episode_length must be >= 1, got {config['episode_length']}")
         self.config = config
         self.batch_size = batch_size
-        system, pools = _load(system_config(config), config["cache_dir"])
+        system, pools = system_features(system_config(config), config["cache_dir"])
         self.system = system
         self.model = system.model
         self.features, self.labels = pools[config["split"]]

@@ -1,0 +1,113 @@
+"""Baselines of ``wmoe/ExpertRouting-v0``; none of them drops a task except ``myopic_oracle``.
+
+- ``naive_gate``: the stage-1 gate ``G(z)``, blind to links and queues (the paper's naive
+  gating);
+- ``channel_aware_gate``: the stage-2 gate ``G_AW(z, sigma~)`` on the links' distortion now
+  (the paper's proposal), blind to queues;
+- ``best_snr``: the device with the highest instantaneous SNR, blind to queues and feature;
+- ``join_shortest_queue``: the device that finishes its queue soonest (least work left;
+  ties broken at random), blind to links and feature;
+- ``min_cost``: the device with the least weighted latency and energy for this task (link
+  wait, transmission, processor wait and compute, all known at dispatch), blind to accuracy;
+- ``random``: a uniformly drawn device;
+- ``myopic_oracle``: the action with the highest reward now, knowing which experts would be
+  right on what their links deliver (the label and the noise: not realisable); it may drop.
+  It is greedy, so it is no upper bound of the sequential problem: it ignores the queues it
+  leaves for later tasks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import torch
+from numpy.typing import NDArray
+
+from wmoe.envs.expert_routing.core import RoutingCore
+
+_ENV0 = np.zeros(1, dtype=np.int64)
+
+Baseline = Callable[[RoutingCore, NDArray[np.int64], np.random.Generator], NDArray[np.int64]]
+
+
+@torch.no_grad()
+def _naive_gate(
+    core: RoutingCore, envs: NDArray[np.int64], rng: np.random.Generator
+) -> NDArray[np.int64]:
+    z = core.features[core.sample[envs]]
+    return core.model.gate_probs(z).argmax(-1).numpy()
+
+
+@torch.no_grad()
+def _channel_aware_gate(
+    core: RoutingCore, envs: NDArray[np.int64], rng: np.random.Generator
+) -> NDArray[np.int64]:
+    z = core.features[core.sample[envs]]
+    return core.model.channel_gate_probs(z, core.sigma(envs)).argmax(-1).numpy()
+
+
+def _best_snr(
+    core: RoutingCore, envs: NDArray[np.int64], rng: np.random.Generator
+) -> NDArray[np.int64]:
+    return core.instantaneous_snr(envs).argmax(-1)
+
+
+def _join_shortest_queue(
+    core: RoutingCore, envs: NDArray[np.int64], rng: np.random.Generator
+) -> NDArray[np.int64]:
+    backlog = core.compute_backlog_s[envs]
+    shortest = backlog == backlog.min(-1, keepdims=True)
+    return np.where(shortest, rng.random(backlog.shape), -1.0).argmax(-1)
+
+
+def _min_cost(
+    core: RoutingCore, envs: NDArray[np.int64], rng: np.random.Generator
+) -> NDArray[np.int64]:
+    return core.weighted_cost(core.costs(envs)).argmin(-1)
+
+
+def _random(
+    core: RoutingCore, envs: NDArray[np.int64], rng: np.random.Generator
+) -> NDArray[np.int64]:
+    return rng.integers(core.num_experts, size=len(envs))
+
+
+def _myopic_oracle(
+    core: RoutingCore, envs: NDArray[np.int64], rng: np.random.Generator
+) -> NDArray[np.int64]:
+    rewards = core.expert_correct(envs) - core.weighted_cost(core.costs(envs))
+    best = rewards.argmax(-1)
+    drop = rewards.max(-1) < -core.config["drop_penalty"]
+    return np.where(drop, core.drop_action, best)
+
+
+BASELINES: dict[str, Baseline] = {
+    "naive_gate": _naive_gate,
+    "channel_aware_gate": _channel_aware_gate,
+    "best_snr": _best_snr,
+    "join_shortest_queue": _join_shortest_queue,
+    "min_cost": _min_cost,
+    "random": _random,
+    "myopic_oracle": _myopic_oracle,
+}
+
+
+def baseline_action(name: str, env: Any, rng: np.random.Generator | None = None) -> Any:
+    """The action a baseline takes in a single :class:`ExpertRoutingEnv` now.
+
+    Args:
+        name: Key of :data:`BASELINES`.
+        env: The (unwrapped) single environment.
+        rng: Generator for the random choices (``random``, ties of ``join_shortest_queue``).
+    """
+    if name not in BASELINES:
+        raise ValueError(f"unknown baseline {name!r}; choose from {sorted(BASELINES)}")
+    core: RoutingCore = env.core
+    action = int(BASELINES[name](core, _ENV0, rng or np.random.default_rng())[0])
+    if core.config["action_type"] == "discrete":
+        return action
+    scores = -np.ones(core.num_experts + 1, dtype=np.float32)
+    scores[action] = 1.0
+    return scores

@@ -1,0 +1,155 @@
+"""``wmoe/ExpertRouting-v0``: a thin Gymnasium adapter over the routing core."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+from gymnasium import spaces
+from numpy.typing import NDArray
+
+from wmoe.config import merge_config
+from wmoe.envs.action_checks import check_integers, check_scores
+from wmoe.envs.expert_routing.core import RoutingCore, default_config
+from wmoe.envs.vector_base import first_row_info
+
+_ENV0 = np.zeros(1, dtype=np.int64)
+
+
+def observation_space(core: RoutingCore) -> spaces.Box:
+    """Unbounded ``Box`` of the core's observation length."""
+    return spaces.Box(-np.inf, np.inf, (core.observation_size,), dtype=np.float32)
+
+
+def action_space(core: RoutingCore) -> spaces.Space[Any]:
+    """``Discrete(K + 1)`` (the last drops) or ``Box(-1, 1, (K + 1,))`` scores."""
+    num_actions = core.num_experts + 1
+    if core.config["action_type"] == "discrete":
+        return spaces.Discrete(num_actions)
+    return spaces.Box(-1.0, 1.0, (num_actions,), dtype=np.float32)
+
+
+def decode_actions(core: RoutingCore, actions: Any, batch_size: int) -> NDArray[np.int64]:
+    """Validate a batch of actions and return each env's device index (``K``: drop)."""
+    n = core.num_experts + 1
+    if core.config["action_type"] == "discrete":
+        expected = f"an integer in [0, {n - 1}] (a device, or {n - 1} to drop)"
+        return check_integers(actions, (batch_size,), n, expected)
+    scores = check_scores(actions, (batch_size, n), f"{n} finite scores in [-1, 1]")
+    return np.argmax(scores, axis=1).astype(np.int64)
+
+
+class ExpertRoutingEnv(gym.Env[NDArray[np.float32], Any]):
+    """Route a stream of classification tasks to experts on edge devices, or drop them.
+
+    ## Description
+
+    The channel-aware gating paper (Song et al., "Mixture-of-Experts for Distributed Edge
+    Computing with Channel-Aware Gating Function", Sec. II-III) run over time, where the
+    routing decision has consequences. A server runs a backbone ``F: x -> z``; ``K`` edge
+    devices each hold one expert. Tasks (samples of the configured split) arrive as a
+    Poisson process; each step the agent sends the task's feature ``z`` to one device or
+    drops it. The chosen device's link (average SNR drawn per episode, Rayleigh gain fading
+    in time with Jakes correlation ``J0(2 pi f_D dt)`` as a Gauss-Markov process) sets the
+    transmission time of the 8-bit quantised feature at the Shannon rate and the noise the
+    expert sees (``z + sigma~_k n``, eq. 6); the device's FIFO queue and compute speed set
+    the waiting and computing time. Sending every task over the best link overloads one
+    device; spreading them evenly uses bad links and slow devices: the agent must balance
+    accuracy, latency and energy now against the queues it leaves behind. The model, with
+    its units and sources, is documented in :mod:`wmoe.envs.expert_routing.core`. The
+    backbone and experts are the paper's two-stage system (:mod:`wmoe.classification`),
+    trained on first use on the configured dataset (``digits`` by default, seconds on a CPU)
+    and cached; the default system is that of ``wmoe/ChannelAwareClassification-v0``.
+
+    ## Action Space
+
+    ``Discrete(K + 1)``: the device (expert) ``0..K-1``, or ``K`` to drop the task. With
+    ``action_type="continuous"``, ``Box(-1, 1, (K + 1,))`` scores; the highest is taken.
+
+    ## Observation Space
+
+    ``Box(-inf, inf, (d + 5 K,), float32)``: the feature ``z / rms(z)`` (``rms`` over the
+    training set), then ``K`` entries of each of: the distortion ``log(1 + sigma~_k /
+    rms(z))`` of each link now (as the channel-aware gate sees it), the instantaneous SNR
+    ``SNR_k |h_k|^2`` in dB / 50, the time until each link is free / 0.1 s, the time until
+    each device has finished its queue / 0.1 s, and each device's compute time per task /
+    0.1 s.
+
+    ## Rewards
+
+    Routed: ``correct - latency_weight_per_s * latency_s - energy_weight_per_j * energy_j``,
+    with ``correct`` 1 if the expert classifies what its link delivered right, else 0,
+    ``latency_s`` the time from arrival to result (link wait + transmission + processor
+    wait + compute) and ``energy_j`` the server's transmit energy ``tx_power_w * tx_time_s``.
+    The defaults weigh 100 ms of latency like one misclassification. Dropped:
+    ``-drop_penalty`` (no resources used).
+
+    ## Starting State
+
+    Each device's average SNR ``~ N(snr_mean_db, snr_std_db^2)`` [dB] and compute speed
+    (log-uniform in ``compute_speed_range_flops``) are drawn; the gains start at the
+    stationary ``CN(0, 1)``; all queues are empty; a first task has arrived.
+
+    ## Episode End
+
+    Never terminates; truncates after ``episode_length`` tasks.
+
+    ## Arguments
+
+    ``gym.make("wmoe/ExpertRouting-v0", config={...})`` with keys of
+    :func:`wmoe.envs.expert_routing.core.default_config` (an unknown key or an invalid value
+    raises). ``info`` holds ``label``, ``expert`` (the action: ``K`` when dropped),
+    ``correct``, ``expert_correct`` (whether each expert would have been right on what its
+    link delivers: the oracle's knowledge), ``latency_s``, ``tx_time_s``, ``queue_s``,
+    ``compute_s``, ``energy_j`` (all 0 when dropped) and ``dropped``.
+
+    ## Vectorized environment
+
+    ``gym.make_vec("wmoe/ExpertRouting-v0", num_envs=n)`` returns the native batched
+    ``ExpertRoutingVectorEnv`` (:mod:`wmoe.envs.expert_routing.vector`), equal to
+    ``SyncVectorEnv`` over the same seeds.
+
+    ## Version History
+
+    * v0: initial version (analog distortion, Shannon-rate latency, FIFO device queues).
+    """
+
+    metadata: dict[str, Any] = {"render_modes": []}
+
+    @classmethod
+    def default_config(cls) -> dict[str, Any]:
+        """Return the default configuration (see :func:`core.default_config`)."""
+        return default_config()
+
+    def __init__(
+        self, config: dict[str, Any] | None = None, render_mode: str | None = None
+    ) -> None:
+        if render_mode is not None:
+            raise ValueError(
+                f"render_mode={render_mode!r} is not supported; this env has no rendering"
+            )
+        self.config = merge_config(self.default_config(), config)
+        self._core = RoutingCore(self.config, batch_size=1)
+        self.action_space = action_space(self._core)
+        self.observation_space = observation_space(self._core)  # type: ignore[assignment]
+
+    @property
+    def core(self) -> RoutingCore:
+        """The simulator (for baselines and analysis)."""
+        return self._core
+
+    def reset(
+        self, *, seed: int | None = None, options: dict[str, Any] | None = None
+    ) -> tuple[NDArray[np.float32], dict[str, Any]]:
+        """Start an episode: new links and devices, empty queues, a first task."""
+        super().reset(seed=seed)
+        self._core.reset(_ENV0, [self.np_random])
+        return self._core.observations(_ENV0)[0], {}
+
+    def step(self, action: Any) -> tuple[NDArray[np.float32], float, bool, bool, dict[str, Any]]:
+        """Route or drop the task, then advance to the next arrival."""
+        actions = decode_actions(self._core, np.asarray(action)[None], 1)
+        rewards, truncated, batched_info = self._core.step(_ENV0, actions, [self.np_random])
+        info = first_row_info(batched_info)
+        return self._core.observations(_ENV0)[0], float(rewards[0]), False, bool(truncated[0]), info
