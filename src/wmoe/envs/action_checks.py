@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+from gymnasium import spaces
 from numpy.typing import NDArray
 
 
@@ -70,3 +71,35 @@ def check_scores(actions: Any, shape: tuple[int, ...], expected: str) -> NDArray
     if np.any(np.abs(array) > 1.0):
         raise InvalidActionError(f"action {array.tolist()} leaves [-1, 1]; expected {expected}")
     return array
+
+
+def choice_space(num_choices: int, action_type: str) -> spaces.Space[Any]:
+    """The space of picking one of ``num_choices`` options.
+
+    ``"discrete"``: ``Discrete(num_choices)``; ``"continuous"``: ``Box(-1, 1, (num_choices,))``
+    scores whose argmax is the pick (for SAC, TD3 and diffusion policies).
+    """
+    if action_type == "discrete":
+        return spaces.Discrete(num_choices)
+    return spaces.Box(-1.0, 1.0, (num_choices,), dtype=np.float32)
+
+
+def decode_choices(
+    actions: Any, batch_size: int, num_choices: int, action_type: str, meaning: str
+) -> NDArray[np.int64]:
+    """Validate a batch of :func:`choice_space` actions and return each env's pick.
+
+    Args:
+        actions: ``batch_size`` actions stacked along a leading axis.
+        batch_size: Number of envs.
+        num_choices: Number of options.
+        action_type: ``"discrete"`` or ``"continuous"``.
+        meaning: What an option is, for error messages (e.g. ``"an expert"``).
+    """
+    last = num_choices - 1
+    if action_type == "discrete":
+        expected = f"an integer in [0, {last}] ({meaning})"
+        return check_integers(actions, (batch_size,), num_choices, expected)
+    expected = f"{num_choices} finite scores in [-1, 1] (argmax: {meaning})"
+    scores = check_scores(actions, (batch_size, num_choices), expected)
+    return np.argmax(scores, axis=1).astype(np.int64)

@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 from numpy.typing import NDArray
 
-from wmoe.config import merge_config
-from wmoe.envs.action_checks import check_integers, check_scores
+from wmoe.envs.action_checks import choice_space, decode_choices
 from wmoe.envs.channel_aware_classification.core import ClassificationCore, default_config
-from wmoe.envs.vector_base import first_row_info
-
-_ENV0 = np.zeros(1, dtype=np.int64)
+from wmoe.envs.core_env import BatchStep, CoreBinding, CoreEnv
 
 
 def observation_space(core: ClassificationCore) -> spaces.Box:
@@ -23,23 +20,33 @@ def observation_space(core: ClassificationCore) -> spaces.Box:
     return spaces.Box(-np.inf, np.inf, shape, dtype=np.float32)
 
 
-def action_space(core: ClassificationCore) -> spaces.Space[Any]:
-    """``Discrete(K)`` or ``Box(-1, 1, (K,))`` gate scores."""
-    if core.config["action_type"] == "discrete":
-        return spaces.Discrete(core.num_experts)
-    return spaces.Box(-1.0, 1.0, (core.num_experts,), dtype=np.float32)
+class ClassificationBinding(CoreBinding):
+    """Spaces and actions of the classification bandit over :class:`ClassificationCore`."""
+
+    core: ClassificationCore
+
+    def __init__(self, config: dict[str, Any], batch_size: int) -> None:
+        super().__init__(config, batch_size)
+        self.core = ClassificationCore(config, batch_size)
+        self.observation_space = observation_space(self.core)
+        self.action_space = choice_space(self.core.num_experts, config["action_type"])
+
+    @staticmethod
+    def default_config() -> dict[str, Any]:
+        """See :func:`wmoe.envs.channel_aware_classification.core.default_config`."""
+        return default_config()
+
+    def step(
+        self, envs: NDArray[np.int64], actions: Any, rngs: Sequence[np.random.Generator]
+    ) -> BatchStep:
+        """Send each env's sample to its chosen expert."""
+        k, action_type = self.core.num_experts, self.config["action_type"]
+        experts = decode_choices(actions, len(envs), k, action_type, "an expert")
+        rewards, truncated, info = self.core.step(envs, experts, rngs)
+        return rewards, np.zeros(len(envs), dtype=np.bool_), truncated, info
 
 
-def decode_actions(core: ClassificationCore, actions: Any, batch_size: int) -> NDArray[np.int64]:
-    """Validate a batch of actions and return the chosen expert of each env."""
-    k = core.num_experts
-    if core.config["action_type"] == "discrete":
-        return check_integers(actions, (batch_size,), k, f"an integer in [0, {k - 1}]")
-    scores = check_scores(actions, (batch_size, k), f"{k} finite gate scores in [-1, 1]")
-    return np.argmax(scores, axis=1).astype(np.int64)
-
-
-class ChannelAwareClassificationEnv(gym.Env[NDArray[np.float32], Any]):
+class ChannelAwareClassificationEnv(CoreEnv):
     """Pick the expert that classifies a sample, knowing every expert's link.
 
     ## Description
@@ -100,41 +107,10 @@ class ChannelAwareClassificationEnv(gym.Env[NDArray[np.float32], Any]):
     * v0: initial version (analog links).
     """
 
-    metadata: dict[str, Any] = {"render_modes": []}
-
-    @classmethod
-    def default_config(cls) -> dict[str, Any]:
-        """Return the default configuration (see :func:`core.default_config`)."""
-        return default_config()
-
-    def __init__(
-        self, config: dict[str, Any] | None = None, render_mode: str | None = None
-    ) -> None:
-        if render_mode is not None:
-            raise ValueError(
-                f"render_mode={render_mode!r} is not supported; this env has no rendering"
-            )
-        self.config = merge_config(self.default_config(), config)
-        self._core = ClassificationCore(self.config, batch_size=1)
-        self.action_space = action_space(self._core)
-        self.observation_space = observation_space(self._core)  # type: ignore[assignment]
+    binding_class = ClassificationBinding
+    binding: ClassificationBinding
 
     @property
     def core(self) -> ClassificationCore:
         """The simulator (for baselines and analysis)."""
-        return self._core
-
-    def reset(
-        self, *, seed: int | None = None, options: dict[str, Any] | None = None
-    ) -> tuple[NDArray[np.float32], dict[str, Any]]:
-        """Start an episode with a random sample."""
-        super().reset(seed=seed)
-        self._core.reset(_ENV0, [self.np_random])
-        return self._core.observations(_ENV0)[0], {}
-
-    def step(self, action: Any) -> tuple[NDArray[np.float32], float, bool, bool, dict[str, Any]]:
-        """Send the sample to the chosen expert, then draw the next sample and links."""
-        experts = decode_actions(self._core, np.asarray(action)[None], 1)
-        rewards, truncated, batched_info = self._core.step(_ENV0, experts, [self.np_random])
-        info = first_row_info(batched_info)
-        return self._core.observations(_ENV0)[0], float(rewards[0]), False, bool(truncated[0]), info
+        return self.binding.core

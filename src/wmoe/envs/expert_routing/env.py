@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 from numpy.typing import NDArray
 
-from wmoe.config import merge_config
-from wmoe.envs.action_checks import check_integers, check_scores
+from wmoe.envs.action_checks import choice_space, decode_choices
+from wmoe.envs.core_env import BatchStep, CoreBinding, CoreEnv
 from wmoe.envs.expert_routing.core import RoutingCore, default_config
-from wmoe.envs.vector_base import first_row_info
-
-_ENV0 = np.zeros(1, dtype=np.int64)
 
 
 def observation_space(core: RoutingCore) -> spaces.Box:
@@ -22,25 +19,34 @@ def observation_space(core: RoutingCore) -> spaces.Box:
     return spaces.Box(-np.inf, np.inf, (core.observation_size,), dtype=np.float32)
 
 
-def action_space(core: RoutingCore) -> spaces.Space[Any]:
-    """``Discrete(K + 1)`` (the last drops) or ``Box(-1, 1, (K + 1,))`` scores."""
-    num_actions = core.num_experts + 1
-    if core.config["action_type"] == "discrete":
-        return spaces.Discrete(num_actions)
-    return spaces.Box(-1.0, 1.0, (num_actions,), dtype=np.float32)
+class RoutingBinding(CoreBinding):
+    """Spaces and actions of expert routing over :class:`RoutingCore`."""
+
+    core: RoutingCore
+
+    def __init__(self, config: dict[str, Any], batch_size: int) -> None:
+        super().__init__(config, batch_size)
+        self.core = RoutingCore(config, batch_size)
+        self.observation_space = observation_space(self.core)
+        self.action_space = choice_space(self.core.num_experts + 1, config["action_type"])
+
+    @staticmethod
+    def default_config() -> dict[str, Any]:
+        """See :func:`wmoe.envs.expert_routing.core.default_config`."""
+        return default_config()
+
+    def step(
+        self, envs: NDArray[np.int64], actions: Any, rngs: Sequence[np.random.Generator]
+    ) -> BatchStep:
+        """Route or drop each env's task, then advance to its next arrival."""
+        k, action_type = self.core.num_experts, self.config["action_type"]
+        meaning = f"a device, or {k} to drop the task"
+        routes = decode_choices(actions, len(envs), k + 1, action_type, meaning)
+        rewards, truncated, info = self.core.step(envs, routes, rngs)
+        return rewards, np.zeros(len(envs), dtype=np.bool_), truncated, info
 
 
-def decode_actions(core: RoutingCore, actions: Any, batch_size: int) -> NDArray[np.int64]:
-    """Validate a batch of actions and return each env's device index (``K``: drop)."""
-    n = core.num_experts + 1
-    if core.config["action_type"] == "discrete":
-        expected = f"an integer in [0, {n - 1}] (a device, or {n - 1} to drop)"
-        return check_integers(actions, (batch_size,), n, expected)
-    scores = check_scores(actions, (batch_size, n), f"{n} finite scores in [-1, 1]")
-    return np.argmax(scores, axis=1).astype(np.int64)
-
-
-class ExpertRoutingEnv(gym.Env[NDArray[np.float32], Any]):
+class ExpertRoutingEnv(CoreEnv):
     """Route a stream of classification tasks to experts on edge devices, or drop them.
 
     ## Description
@@ -115,41 +121,10 @@ class ExpertRoutingEnv(gym.Env[NDArray[np.float32], Any]):
     * v0: initial version (analog distortion, Shannon-rate latency, FIFO device queues).
     """
 
-    metadata: dict[str, Any] = {"render_modes": []}
-
-    @classmethod
-    def default_config(cls) -> dict[str, Any]:
-        """Return the default configuration (see :func:`core.default_config`)."""
-        return default_config()
-
-    def __init__(
-        self, config: dict[str, Any] | None = None, render_mode: str | None = None
-    ) -> None:
-        if render_mode is not None:
-            raise ValueError(
-                f"render_mode={render_mode!r} is not supported; this env has no rendering"
-            )
-        self.config = merge_config(self.default_config(), config)
-        self._core = RoutingCore(self.config, batch_size=1)
-        self.action_space = action_space(self._core)
-        self.observation_space = observation_space(self._core)  # type: ignore[assignment]
+    binding_class = RoutingBinding
+    binding: RoutingBinding
 
     @property
     def core(self) -> RoutingCore:
         """The simulator (for baselines and analysis)."""
-        return self._core
-
-    def reset(
-        self, *, seed: int | None = None, options: dict[str, Any] | None = None
-    ) -> tuple[NDArray[np.float32], dict[str, Any]]:
-        """Start an episode: new links and devices, empty queues, a first task."""
-        super().reset(seed=seed)
-        self._core.reset(_ENV0, [self.np_random])
-        return self._core.observations(_ENV0)[0], {}
-
-    def step(self, action: Any) -> tuple[NDArray[np.float32], float, bool, bool, dict[str, Any]]:
-        """Route or drop the task, then advance to the next arrival."""
-        actions = decode_actions(self._core, np.asarray(action)[None], 1)
-        rewards, truncated, batched_info = self._core.step(_ENV0, actions, [self.np_random])
-        info = first_row_info(batched_info)
-        return self._core.observations(_ENV0)[0], float(rewards[0]), False, bool(truncated[0]), info
+        return self.binding.core

@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 from numpy.typing import NDArray
 
-from wmoe.config import merge_config
+from wmoe.envs.core_env import BatchStep, CoreBinding, CoreEnv
 from wmoe.envs.multi_bs_reception.actions import ActionCodec
 from wmoe.envs.multi_bs_reception.core import ReceptionCore, default_config
-from wmoe.envs.vector_base import first_row_info
-
-_ENV0 = np.zeros(1, dtype=np.int64)
 
 
 def observation_space(core: ReceptionCore) -> spaces.Box:
@@ -44,7 +41,41 @@ def action_codec(core: ReceptionCore) -> ActionCodec:
     )
 
 
-class MultiBSReceptionEnv(gym.Env[NDArray[np.float32], Any]):
+class ReceptionBinding(CoreBinding):
+    """Spaces and action forms of the reception env over :class:`ReceptionCore`."""
+
+    core: ReceptionCore
+
+    def __init__(self, config: dict[str, Any], batch_size: int) -> None:
+        super().__init__(config, batch_size)
+        self.core = ReceptionCore(config, batch_size)
+        self.codec = action_codec(self.core)
+        self.observation_space = observation_space(self.core)
+        self.action_space = self.codec.space
+
+    @staticmethod
+    def default_config() -> dict[str, Any]:
+        """See :func:`wmoe.envs.multi_bs_reception.core.default_config`."""
+        return default_config()
+
+    def step(
+        self, envs: NDArray[np.int64], actions: Any, rngs: Sequence[np.random.Generator]
+    ) -> BatchStep:
+        """Serve each env's UE with its set and precoder, then move to the next UE."""
+        set_index, precoder = self.codec.decode(actions, len(envs))
+        rewards, truncated, info = self.core.step(envs, set_index, precoder, rngs)
+        return rewards, np.zeros(len(envs), dtype=np.bool_), truncated, info
+
+    def reseeded(self, envs: NDArray[np.int64]) -> None:
+        """Forget the users buffered from the old seed."""
+        self.core.forget_draws(envs)
+
+    def action_masks(self, envs: NDArray[np.int64]) -> NDArray[np.bool_]:
+        """``(len(envs), mask size)`` valid actions for MaskablePPO."""
+        return self.codec.masks(self.core.allowed_sets(self.core.user[envs]))
+
+
+class MultiBSReceptionEnv(CoreEnv):
     """Multi-BS coordinated uplink reception on DeepMIMO O1 (synthetic O1-like by default).
 
     ## Description
@@ -107,56 +138,19 @@ class MultiBSReceptionEnv(gym.Env[NDArray[np.float32], Any]):
     * v0: initial version.
     """
 
-    metadata: dict[str, Any] = {"render_modes": []}
-
-    @classmethod
-    def default_config(cls) -> dict[str, Any]:
-        """Return the default configuration (see :func:`core.default_config`)."""
-        return default_config()
-
-    def __init__(
-        self, config: dict[str, Any] | None = None, render_mode: str | None = None
-    ) -> None:
-        if render_mode is not None:
-            raise ValueError(
-                f"render_mode={render_mode!r} is not supported; this env has no rendering"
-            )
-        self.config = merge_config(self.default_config(), config)
-        self._core = ReceptionCore(self.config, batch_size=1)
-        self._codec = action_codec(self._core)
-        self.action_space = self._codec.space
-        self.observation_space = observation_space(self._core)  # type: ignore[assignment]
+    binding_class = ReceptionBinding
+    binding: ReceptionBinding
 
     @property
     def core(self) -> ReceptionCore:
         """The simulator (for baselines and analysis)."""
-        return self._core
+        return self.binding.core
 
     @property
     def codec(self) -> ActionCodec:
         """The action form."""
-        return self._codec
-
-    def reset(
-        self, *, seed: int | None = None, options: dict[str, Any] | None = None
-    ) -> tuple[NDArray[np.float32], dict[str, Any]]:
-        """Start an episode at a random user."""
-        super().reset(seed=seed)
-        if seed is not None:
-            self._core.forget_draws(_ENV0)
-        self._core.reset(_ENV0, [self.np_random])
-        return self._core.observations(_ENV0)[0], {}
-
-    def step(self, action: Any) -> tuple[NDArray[np.float32], float, bool, bool, dict[str, Any]]:
-        """Serve the current UE with the chosen set and precoder, then move to the next UE."""
-        set_index, precoder = self._codec.decode(np.asarray(action)[None], 1)
-        rewards, truncated, batched_info = self._core.step(
-            _ENV0, set_index, precoder, [self.np_random]
-        )
-        info = first_row_info(batched_info)
-        return self._core.observations(_ENV0)[0], float(rewards[0]), False, bool(truncated[0]), info
+        return self.binding.codec
 
     def action_masks(self) -> NDArray[np.bool_]:
         """Valid actions for MaskablePPO (discrete and multi-discrete action forms)."""
-        users = self._core.user[_ENV0]
-        return self._codec.masks(self._core.allowed_sets(users))[0]
+        return self.binding.action_masks(np.zeros(1, dtype=np.int64))[0]
