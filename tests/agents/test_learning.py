@@ -1,4 +1,4 @@
-"""MoE policies learn, not just run: PPO with moe-top2 on MultiBSReception-v0 (slow)."""
+"""Agents learn, not just run: PPO on MultiBSReception-v0 and ChannelAwareClassification-v0."""
 
 from __future__ import annotations
 
@@ -34,3 +34,22 @@ def test_ppo_moe_top2_approaches_strongest_n(
     random, strongest, agent = means["random"], means["strongest_n"], means["agent"]
     assert strongest > random
     assert agent >= random + 0.9 * (strongest - random), means
+
+
+@pytest.mark.slow
+def test_ppo_beats_the_naive_gate_on_channel_aware_classification(tmp_path: Path) -> None:
+    env_id = "wmoe/ChannelAwareClassification-v0"
+    args = TrainArgs(
+        algo="ppo",
+        env=env_id,
+        log_folder=tmp_path,
+        n_timesteps=61_440,
+        eval_freq=-1,
+        save_freq=-1,
+        verbose=0,
+    )
+    train(args)  # ppo.yml: gamma 0, mlp
+    report = evaluate_run("ppo", env_id, tmp_path, n_episodes=20, seed=1000)
+    means = {name: float(returns.mean()) for name, returns in report.returns.items()}
+    assert means["agent"] > means["naive_gate"] + 1.0, means  # per 32-step episode
+    assert means["oracle"] > means["agent"] > means["random"], means
