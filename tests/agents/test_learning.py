@@ -53,3 +53,17 @@ def test_ppo_beats_the_naive_gate_on_channel_aware_classification(tmp_path: Path
     means = {name: float(returns.mean()) for name, returns in report.returns.items()}
     assert means["agent"] > means["naive_gate"] + 1.0, means  # per 32-step episode
     assert means["oracle"] > means["agent"] > means["random"], means
+
+
+@pytest.mark.slow
+def test_ppo_beats_the_best_heuristic_on_expert_routing(tmp_path: Path) -> None:
+    env_id = "wmoe/ExpertRouting-v0"
+    args = TrainArgs(
+        algo="ppo", env=env_id, log_folder=tmp_path, eval_freq=-1, save_freq=-1, verbose=0
+    )
+    train(args)  # ppo.yml: 1e5 steps, gamma 0.9, reward normalisation, mlp
+    report = evaluate_run("ppo", env_id, tmp_path, n_episodes=5, seed=1000)
+    means = {name: float(returns.mean()) for name, returns in report.returns.items()}
+    heuristics = ("naive_gate", "channel_aware_gate", "best_snr", "join_shortest_queue")
+    best = max(means[name] for name in (*heuristics, "min_cost", "random"))
+    assert means["agent"] > best, means
