@@ -36,6 +36,7 @@ test: $(STAMP) $(FASHION_MNIST)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/perf/multi_bs_reception.py
 	$(BIN)/python benchmarks/perf/moe_layers.py
+	$(BIN)/python benchmarks/perf/digital_link.py
 
 clean-venv:
 	rm -rf $(VENV)
