@@ -103,3 +103,12 @@ def decode_choices(
     expected = f"{num_choices} finite scores in [-1, 1] (argmax: {meaning})"
     scores = check_scores(actions, (batch_size, num_choices), expected)
     return np.argmax(scores, axis=1).astype(np.int64)
+
+
+def encode_choice(choice: int, num_choices: int, action_type: str) -> Any:
+    """The :func:`choice_space` action that picks ``choice`` (one-hot scores if continuous)."""
+    if action_type == "discrete":
+        return choice
+    scores = -np.ones(num_choices, dtype=np.float32)
+    scores[choice] = 1.0
+    return scores

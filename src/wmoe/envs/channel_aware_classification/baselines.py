@@ -19,6 +19,7 @@ import numpy as np
 import torch
 from numpy.typing import NDArray
 
+from wmoe.envs.action_checks import encode_choice
 from wmoe.envs.channel_aware_classification.core import ClassificationCore
 
 _ENV0 = np.zeros(1, dtype=np.int64)
@@ -83,8 +84,4 @@ def baseline_action(name: str, env: Any, rng: np.random.Generator | None = None)
         raise ValueError(f"unknown baseline {name!r}; choose from {sorted(BASELINES)}")
     core: ClassificationCore = env.core
     expert = int(BASELINES[name](core, _ENV0, rng or np.random.default_rng())[0])
-    if core.config["action_type"] == "discrete":
-        return expert
-    scores = -np.ones(core.num_experts, dtype=np.float32)
-    scores[expert] = 1.0
-    return scores
+    return encode_choice(expert, core.num_experts, core.config["action_type"])

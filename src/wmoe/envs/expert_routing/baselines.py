@@ -25,6 +25,7 @@ import numpy as np
 import torch
 from numpy.typing import NDArray
 
+from wmoe.envs.action_checks import encode_choice
 from wmoe.envs.expert_routing.core import RoutingCore
 
 _ENV0 = np.zeros(1, dtype=np.int64)
@@ -106,8 +107,4 @@ def baseline_action(name: str, env: Any, rng: np.random.Generator | None = None)
         raise ValueError(f"unknown baseline {name!r}; choose from {sorted(BASELINES)}")
     core: RoutingCore = env.core
     action = int(BASELINES[name](core, _ENV0, rng or np.random.default_rng())[0])
-    if core.config["action_type"] == "discrete":
-        return action
-    scores = -np.ones(core.num_experts + 1, dtype=np.float32)
-    scores[action] = 1.0
-    return scores
+    return encode_choice(action, core.num_experts + 1, core.config["action_type"])
