@@ -8,6 +8,9 @@
 * :mod:`wmoe.phy.propagation`: free-space path loss, ITU-R P.2040 materials and Fresnel
   reflection.
 * :mod:`wmoe.phy.fading`: Rayleigh gains, Jakes correlation and Gauss-Markov time evolution.
+* :mod:`wmoe.phy.orbits`: circular LEO/GEO orbits over a spherical Earth, slant range, elevation.
+* :mod:`wmoe.phy.ntn_channel`: TR 38.811 satellite large-scale loss (LOS probability, shadow
+  fading, clutter, gas absorption) and shadowed-Rician fading.
 * :mod:`wmoe.phy.analog_link`: equalised analog feature links (effective noise std, SNR draws).
 * :mod:`wmoe.phy.quantization`: uniform feature quantisation and de-quantisation.
 * :mod:`wmoe.phy.huffman`: canonical Huffman codes, batched encoding and decoding.
@@ -44,6 +47,35 @@ from wmoe.phy.fading import (
     rayleigh_gains,
 )
 from wmoe.phy.huffman import HuffmanCode, HuffmanDecoding, build_huffman_code
+from wmoe.phy.ntn_channel import (
+    AVERAGE_SHADOWING,
+    ELEVATION_GRID_DEG,
+    FREQUENT_HEAVY_SHADOWING,
+    INFREQUENT_LIGHT_SHADOWING,
+    NTN_BANDS,
+    NTN_SCENARIOS,
+    NtnLinkLoss,
+    ShadowedRicianParams,
+    clutter_loss_db,
+    draw_ntn_large_scale_loss,
+    gas_attenuation_db,
+    los_probability,
+    shadow_fading_std_db,
+    shadowed_rician_gains,
+    shadowed_rician_power_pdf,
+)
+from wmoe.phy.orbits import (
+    EARTH_GM,
+    EARTH_RADIUS_M,
+    GEO_ALTITUDE_M,
+    LEO_ALTITUDE_M,
+    ground_positions,
+    ground_positions_from_offsets,
+    orbital_period_s,
+    satellite_positions,
+    slant_range_and_elevation,
+    slant_range_from_elevation,
+)
 from wmoe.phy.propagation import (
     ITU_MATERIALS,
     complex_relative_permittivity,
@@ -72,15 +104,28 @@ from wmoe.phy.units import (
 )
 
 __all__ = [
+    "AVERAGE_SHADOWING",
     "BOLTZMANN",
+    "EARTH_GM",
+    "EARTH_RADIUS_M",
+    "ELEVATION_GRID_DEG",
+    "FREQUENT_HEAVY_SHADOWING",
+    "GEO_ALTITUDE_M",
+    "INFREQUENT_LIGHT_SHADOWING",
     "ITU_MATERIALS",
+    "LEO_ALTITUDE_M",
+    "NTN_BANDS",
+    "NTN_SCENARIOS",
     "SLANT_ANGLES_DEG",
     "SPEED_OF_LIGHT",
     "Codebook",
     "HuffmanCode",
     "HuffmanDecoding",
+    "NtnLinkLoss",
+    "ShadowedRicianParams",
     "apply_analog_link",
     "build_huffman_code",
+    "clutter_loss_db",
     "complex_relative_permittivity",
     "conv_encode",
     "db_to_linear",
@@ -89,27 +134,39 @@ __all__ = [
     "dft_codebook",
     "draw_effective_noise_std",
     "draw_link_snrs_db",
+    "draw_ntn_large_scale_loss",
     "dual_polarized_response",
     "effective_gram",
     "effective_noise_std",
     "equalized_fading_channel",
     "free_space_path_loss_db",
     "fresnel_reflection",
+    "gas_attenuation_db",
     "gauss_markov_sequence",
     "gauss_markov_step",
+    "ground_positions",
+    "ground_positions_from_offsets",
     "jakes_correlation",
     "linear_to_db",
+    "los_probability",
     "make_codebook",
     "material_permittivity",
     "mmse_sinr",
     "mmse_sinr_from_gram",
+    "orbital_period_s",
     "qam16_awgn_ber",
     "qam16_demodulate",
     "qam16_modulate",
     "quantization_step",
     "quantize",
     "rayleigh_gains",
+    "satellite_positions",
+    "shadow_fading_std_db",
+    "shadowed_rician_gains",
+    "shadowed_rician_power_pdf",
     "slant_port_gains",
+    "slant_range_and_elevation",
+    "slant_range_from_elevation",
     "steering_vectors",
     "sum_rate",
     "thermal_noise_dbm",
