@@ -80,8 +80,8 @@ def evaluate_links(
         link: Name of the link kind for the report.
     """
     model.eval()
-    naive_choice = model.gate_probs(z).argmax(dim=-1)
-    aware_choice = model.channel_gate_probs(z, drawn.sigma).argmax(dim=-1)
+    naive_choice = model.naive_choice(z)
+    aware_choice = model.channel_aware_choice(z, drawn.sigma)
     best_link = drawn.sigma.argmin(dim=-1)
     correct = model.expert_logits(received).argmax(dim=-1) == labels.unsqueeze(1)
     return LinkAccuracies(

@@ -171,6 +171,16 @@ class DistributedMoEClassifier(nn.Module):
         inputs = torch.cat([z, distortion_features(sigma, self.feature_rms)], dim=-1)
         return torch.softmax(self.channel_gate(inputs), dim=-1)
 
+    @torch.no_grad()
+    def naive_choice(self, z: Tensor) -> Tensor:
+        """The expert the naive gate sends each feature to (single-expert inference), ``(B,)``."""
+        return self.gate_probs(z).argmax(dim=-1)
+
+    @torch.no_grad()
+    def channel_aware_choice(self, z: Tensor, sigma: Tensor) -> Tensor:
+        """The expert the channel-aware gate picks given the links' ``sigma~``, ``(B,)``."""
+        return self.channel_gate_probs(z, sigma).argmax(dim=-1)
+
     def expert_logits(self, z: Tensor) -> Tensor:
         """Every expert's logits ``(B, K, classes)``.
 

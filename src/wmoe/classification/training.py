@@ -154,8 +154,7 @@ def train_stage1(
 
     def validate() -> float:
         z = compute_features(model, val_images)
-        with torch.no_grad():
-            chosen = model.gate_probs(z).argmax(dim=-1)
+        chosen = model.naive_choice(z)
         return single_expert_accuracy(model, z, val_labels, chosen)
 
     generator = torch.Generator().manual_seed(config.seed)
@@ -202,8 +201,7 @@ def train_stage2(
         return _mixture_loss(log_probs, labels[batch], weights, config.balance_weight)
 
     def validate() -> float:
-        with torch.no_grad():
-            chosen = model.channel_gate_probs(val_z, val_sigma).argmax(dim=-1)
+        chosen = model.channel_aware_choice(val_z, val_sigma)
         return single_expert_accuracy(model, val_received, val_labels, chosen)
 
     generator = torch.Generator().manual_seed(config.seed + 1)

@@ -85,7 +85,6 @@ class CoreBinding(ABC):
 
     def __init__(self, config: dict[str, Any], batch_size: int) -> None:
         self.config = config
-        self.batch_size = batch_size
 
     @staticmethod
     @abstractmethod

@@ -16,7 +16,6 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-import torch
 from numpy.typing import NDArray
 
 from wmoe.envs.action_checks import encode_choice
@@ -27,20 +26,18 @@ _ENV0 = np.zeros(1, dtype=np.int64)
 Baseline = Callable[[ClassificationCore, NDArray[np.int64], np.random.Generator], NDArray[np.int64]]
 
 
-@torch.no_grad()
 def _naive_gate(
     core: ClassificationCore, envs: NDArray[np.int64], rng: np.random.Generator
 ) -> NDArray[np.int64]:
     z = core.features[core.sample[envs]]
-    return core.model.gate_probs(z).argmax(-1).numpy()
+    return core.model.naive_choice(z).numpy()
 
 
-@torch.no_grad()
 def _channel_aware_gate(
     core: ClassificationCore, envs: NDArray[np.int64], rng: np.random.Generator
 ) -> NDArray[np.int64]:
     z = core.features[core.sample[envs]]
-    return core.model.channel_gate_probs(z, core.sigma[envs]).argmax(-1).numpy()
+    return core.model.channel_aware_choice(z, core.sigma[envs]).numpy()
 
 
 def _best_link(
