@@ -165,6 +165,38 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_reproduce_case_study(args: argparse.Namespace) -> int:
+    from dataclasses import replace
+
+    import torch
+
+    from wmoe.agents.case_study import (
+        CaseStudySettings,
+        format_table,
+        run_case_study,
+        write_report,
+    )
+
+    torch.set_num_threads(args.num_threads)
+    settings = CaseStudySettings(
+        seeds=tuple(args.seeds),
+        n_timesteps=args.n_timesteps,
+        curve_window=args.curve_window,
+        eval_episodes=args.eval_episodes,
+        critic_network=args.critic,
+        env_config=parse_key_values(args.env_config),
+    )
+    if args.networks:
+        settings = replace(settings, networks=tuple(args.networks))
+    result = run_case_study(settings)
+    print(format_table(result))
+    if args.output:
+        command = "wmoe " + " ".join(sys.argv[1:]) if sys.argv[1:] else "wmoe reproduce"
+        for path in write_report(result, Path(args.output), command):
+            print(f"written {path}")
+    return 0
+
+
 def _cmd_reproduce_channel_aware(args: argparse.Namespace) -> int:
     import torch
 
@@ -310,6 +342,29 @@ def build_parser() -> argparse.ArgumentParser:
         "--output", default="benchmarks/channel-aware", help="folder of the table ('' skips)"
     )
     channel_aware.set_defaults(func=_cmd_reproduce_channel_aware)
+
+    case_study = reproduce_sub.add_parser(
+        "case-study",
+        help="the survey's case study: Table VII denoisers in diffusion-SAC, learning curves",
+    )
+    case_study.add_argument(
+        "--networks", nargs="+", default=None, help="denoiser presets (default: Table VII's)"
+    )
+    case_study.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2], help="seeds")
+    case_study.add_argument(
+        "-n", "--n-timesteps", type=int, default=None, help="env steps per run (default: yml)"
+    )
+    case_study.add_argument("--curve-window", type=int, default=1000, help="steps per point")
+    case_study.add_argument("--eval-episodes", type=int, default=10, help="evaluation episodes")
+    case_study.add_argument("--critic", default="mlp", help="critic preset shared by all runs")
+    case_study.add_argument(
+        "--env-config", nargs="*", default=[], help="env config overrides as key:value"
+    )
+    case_study.add_argument("--num-threads", type=int, default=1, help="torch threads")
+    case_study.add_argument(
+        "--output", default="benchmarks/case-study", help="folder of the report ('' skips)"
+    )
+    case_study.set_defaults(func=_cmd_reproduce_case_study)
 
     demo = sub.add_parser("demo", help="the main job on the built-in synthetic scenario")
     demo.add_argument("--timesteps", type=int, default=30_000, help="PPO training steps")

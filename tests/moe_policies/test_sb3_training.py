@@ -28,6 +28,7 @@ SETTINGS: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
     "td3": ({"action_type": "continuous"}, OFF_POLICY),
     "dqn": (DISCRETE, OFF_POLICY),
     "qrdqn": (DISCRETE, OFF_POLICY),
+    "diffusion_sac": ({"action_type": "continuous"}, OFF_POLICY),
 }
 STEPS = 256
 

@@ -10,6 +10,7 @@ from stable_baselines3 import A2C, DQN, PPO, SAC, TD3
 from stable_baselines3.common.base_class import BaseAlgorithm
 from stable_baselines3.common.policies import BasePolicy
 
+from wmoe.agents.diffusion_sac import DiffusionSAC, DiffusionSACPolicy
 from wmoe.moe_policies import (
     MaskableMoEActorCriticPolicy,
     MoEActorCriticPolicy,
@@ -55,6 +56,9 @@ ALGORITHMS: dict[str, AlgorithmEntry] = {
         AlgorithmEntry("td3", TD3, MoETD3Policy, (spaces.Box,)),
         AlgorithmEntry("dqn", DQN, MoEDQNPolicy, DISCRETE),
         AlgorithmEntry("qrdqn", QRDQN, MoEQRDQNPolicy, DISCRETE),
+        AlgorithmEntry(
+            "diffusion_sac", DiffusionSAC, DiffusionSACPolicy, (spaces.Discrete, spaces.Box)
+        ),
     )
 }
 

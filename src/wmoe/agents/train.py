@@ -156,9 +156,10 @@ def _sigterm_as_interrupt() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
-def _new_model(
+def new_model(
     entry: AlgorithmEntry, venv: VecEnv, hyperparameters: dict[str, Any], seed: int
 ) -> BaseAlgorithm:
+    """A fresh model of ``entry`` on ``venv`` built from a run's hyperparameters."""
     policy_kwargs = {"network": hyperparameters["policy"], **hyperparameters["policy_kwargs"]}
     return entry.algorithm(
         entry.policy,
@@ -251,7 +252,7 @@ def train(args: TrainArgs) -> Path:
     else:
         if normalize is not None:
             venv = VecNormalize(venv, **normalize)
-        model = _new_model(entry, venv, hyperparameters, args.seed)
+        model = new_model(entry, venv, hyperparameters, args.seed)
     if normalize is not None and eval_env is not None:
         eval_env = VecNormalize(eval_env, training=False, norm_reward=False)
 

@@ -33,6 +33,11 @@ BatchStep = tuple[
     NDArray[np.float64], NDArray[np.bool_], NDArray[np.bool_], dict[str, NDArray[Any]]
 ]
 _ENV0 = np.zeros(1, dtype=np.int64)
+EXPERT_ACTION_KEY = "expert_action"
+"""Info key of an expert's action (in the env's action form) for the step's observation.
+
+Envs that know a good action put it here; :class:`~wmoe.agents.diffusion_sac.DiffusionSAC`
+trains its diffusion model to generate it (the imitation term)."""
 
 
 def masked_info(

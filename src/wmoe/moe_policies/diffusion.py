@@ -28,7 +28,8 @@ from collections.abc import Callable, Sequence
 import torch
 from torch import Tensor, nn
 
-from wmoe.moe_policies.spec import NetworkSpec, build_body
+from wmoe.moe_policies.layers import MoELayer, mlp
+from wmoe.moe_policies.spec import NetworkSpec, build_body, build_moe_block
 
 # (x_t (B, action_dim), step indices (B,) long, state (B, state_dim)) -> predicted noise
 NoisePredictor = Callable[[Tensor, Tensor, Tensor], Tensor]
@@ -135,6 +136,7 @@ def ddim_sample(
     generator: torch.Generator | None = None,
     eta: float = 0.0,
     max_action: float = 1.0,
+    start: Tensor | None = None,
 ) -> Tensor:
     """DDIM sampling over the increasing step subsequence ``steps`` (default: every step).
 
@@ -148,6 +150,8 @@ def ddim_sample(
         generator: Source of the initial noise (and of the step noise if ``eta > 0``).
         eta: 0 for deterministic DDIM, 1 for DDPM-like stochasticity.
         max_action: ``x_0`` predictions are clipped to ``[-max_action, max_action]``.
+        start: ``x_T`` to start from instead of Gaussian noise (zeros with ``eta = 0`` give
+            a deterministic "mean chain" action).
     """
     visit = list(range(schedule.num_steps)) if steps is None else list(steps)
     if not visit or sorted(set(visit)) != visit or visit[0] < 0:
@@ -155,7 +159,10 @@ def ddim_sample(
     if visit[-1] >= schedule.num_steps:
         raise ValueError(f"steps {visit} exceed the schedule's {schedule.num_steps} steps")
     batch = state.shape[0]
-    x = torch.randn(batch, action_dim, generator=generator, device=state.device)
+    if start is None:
+        x = torch.randn(batch, action_dim, generator=generator, device=state.device)
+    else:
+        x = start
     for i in reversed(range(len(visit))):
         t = _step_indices(visit[i], batch, state.device)
         eps = predict_noise(x, t, state)
@@ -201,6 +208,11 @@ class Denoiser(nn.Module):
         time_embed_dim: Width of the timestep embedding (passed through a small MLP, as in
             Diffusion-QL).
         activation: Activation class of the body and the time MLP.
+        noise_conditioned_routing: The MoE router sees ``[emb(t), s]`` (the noise level and
+            the state) instead of the hidden features, so experts can specialise per noise
+            level as in noise-conditioned MoE denoisers (e.g. eDiff-I's per-noise-level expert
+            denoisers, Balaji et al. 2022; Switch-DiT, Park et al. 2024). Needs an MoE
+            network with a dense, top-k or hierarchical router.
     """
 
     def __init__(
@@ -210,6 +222,7 @@ class Denoiser(nn.Module):
         network: NetworkSpec,
         time_embed_dim: int = 16,
         activation: type[nn.Module] = nn.Mish,
+        noise_conditioned_routing: bool = False,
     ) -> None:
         super().__init__()
         self.action_dim = action_dim
@@ -219,11 +232,32 @@ class Denoiser(nn.Module):
             activation(),
             nn.Linear(2 * time_embed_dim, time_embed_dim),
         )
-        self.body = build_body(network, action_dim + time_embed_dim + state_dim, activation)
+        in_dim = action_dim + time_embed_dim + state_dim
+        self.routed_block: MoELayer | None = None
+        if noise_conditioned_routing:
+            if not network.is_moe:
+                raise ValueError(
+                    "noise_conditioned_routing needs an MoE network (e.g. moe-top2); "
+                    f"got the plain MLP {network.stem}"
+                )
+            self.body = mlp(in_dim, network.stem, activation)
+            block = build_moe_block(
+                network,
+                network.stem[-1] if network.stem else in_dim,
+                activation,
+                router_dim=time_embed_dim + state_dim,
+            )
+            assert isinstance(block, MoELayer)
+            self.routed_block = block
+        else:
+            self.body = build_body(network, in_dim, activation)
         self.head = nn.Linear(network.out_dim, action_dim)
 
     def forward(self, x_t: Tensor, t: Tensor, state: Tensor) -> Tensor:
         """Predicted noise ``(B, action_dim)``."""
-        features = torch.cat([x_t, self.time_embedding(t), state], dim=-1)
-        output: Tensor = self.head(self.body(features))
+        embedding = self.time_embedding(t)
+        hidden = self.body(torch.cat([x_t, embedding, state], dim=-1))
+        if self.routed_block is not None:
+            hidden = self.routed_block(hidden, torch.cat([embedding, state], dim=-1))
+        output: Tensor = self.head(hidden)
         return output

@@ -159,9 +159,15 @@ class MoELayer(RoutedLayer):
         self.out_dim = expert_widths[-1]
         self.capacity_factor = capacity_factor
 
-    def forward(self, x: Tensor) -> Tensor:
-        """Mix the experts' outputs for a batch ``x`` of shape ``(B, in_dim)``."""
-        routing = self.router(x)
+    def forward(self, x: Tensor, router_input: Tensor | None = None) -> Tensor:
+        """Mix the experts' outputs for a batch ``x`` of shape ``(B, in_dim)``.
+
+        Args:
+            x: Expert inputs.
+            router_input: What the router sees instead of ``x`` (a router built for that
+                width), e.g. the noise level and state of a noise-conditioned denoiser.
+        """
+        routing = self.router(x if router_input is None else router_input)
         if routing.expert_index is None:
             mixed = torch.einsum("be,ebh->bh", routing.expert_weight, self.experts(x))
             return self._finish(mixed, routing)

@@ -253,7 +253,7 @@ class MoEContinuousCritic(ContinuousCritic):
             return super().q1_forward(obs, actions)
 
 
-class _OffPolicyCriticMixin(NetworkSpecMixin):
+class OffPolicyCriticMixin(NetworkSpecMixin):
     """``make_critic`` override shared by SAC and TD3 policies."""
 
     critic_kwargs: dict[str, Any]
@@ -272,14 +272,18 @@ class _OffPolicyCriticMixin(NetworkSpecMixin):
                 "experts (ppo, a2c, ppo_mask); SAC and TD3 train actor and critic apart"
             )
 
+    def critic_spec(self) -> NetworkSpec:
+        """Body of each Q-network (the ``network``, or its MLP form, per ``moe_in``)."""
+        return self.side_spec("critic")
+
     def make_critic(self, features_extractor: Any = None) -> ContinuousCritic:
-        """SB3 hook: the critic, with bodies from the critic's spec."""
+        """SB3 hook: the critic, with bodies from :meth:`critic_spec`."""
         critic_kwargs = self._update_features_extractor(self.critic_kwargs, features_extractor)
-        critic = MoEContinuousCritic(body_spec=self.side_spec("critic"), **critic_kwargs)
+        critic = MoEContinuousCritic(body_spec=self.critic_spec(), **critic_kwargs)
         return critic.to(self.device)
 
 
-class MoESACPolicy(_OffPolicyCriticMixin, SACPolicy):
+class MoESACPolicy(OffPolicyCriticMixin, SACPolicy):
     """SAC policy with MoE (or MLP) actor and critic networks.
 
     Args:
@@ -297,7 +301,7 @@ class MoESACPolicy(_OffPolicyCriticMixin, SACPolicy):
         return actor.to(self.device)
 
 
-class MoETD3Policy(_OffPolicyCriticMixin, TD3Policy):
+class MoETD3Policy(OffPolicyCriticMixin, TD3Policy):
     """TD3 policy with MoE (or MLP) actor and critic networks.
 
     Args:

@@ -152,14 +152,33 @@ def _router(spec: RouterSpec, in_dim: int) -> TopKRouter | HierarchicalRouter:
 
 
 def build_moe_block(
-    spec: NetworkSpec, in_dim: int, activation: type[nn.Module], num_heads: int = 1
+    spec: NetworkSpec,
+    in_dim: int,
+    activation: type[nn.Module],
+    num_heads: int = 1,
+    router_dim: int | None = None,
 ) -> MoELayer | SoftMoELayer | MultiGateMoELayer:
     """The MoE block of ``spec`` on inputs of width ``in_dim``.
 
     ``num_heads > 1`` (or ``router.multi_gate``) builds a multi-gate layer with one gate
-    per head.
+    per head. ``router_dim`` builds a :class:`MoELayer` whose router reads a separate input of
+    that width (``MoELayer.forward(x, router_input)``).
     """
     router = spec.router
+    if router_dim is not None:
+        if router.kind == "soft" or router.multi_gate:
+            raise ValueError(
+                f"a separate router input needs a dense, top-k, noisy top-k or hierarchical "
+                f"router; got kind={router.kind!r}, multi_gate={router.multi_gate}"
+            )
+        return MoELayer(
+            in_dim,
+            spec.experts,
+            _router(router, router_dim),
+            activation,
+            spec.aux,
+            router.capacity_factor,
+        )
     if router.kind == "soft":
         return SoftMoELayer(
             in_dim,

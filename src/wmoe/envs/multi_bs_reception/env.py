@@ -9,7 +9,7 @@ import numpy as np
 from gymnasium import spaces
 from numpy.typing import NDArray
 
-from wmoe.envs.core_env import BatchStep, CoreBinding, CoreEnv
+from wmoe.envs.core_env import EXPERT_ACTION_KEY, BatchStep, CoreBinding, CoreEnv
 from wmoe.envs.multi_bs_reception.actions import ActionCodec
 from wmoe.envs.multi_bs_reception.core import ReceptionCore, default_config
 
@@ -61,9 +61,15 @@ class ReceptionBinding(CoreBinding):
     def step(
         self, envs: NDArray[np.int64], actions: Any, rngs: Sequence[np.random.Generator]
     ) -> BatchStep:
-        """Serve each env's UE with its set and precoder, then move to the next UE."""
+        """Serve each env's UE with its set and precoder, then move to the next UE.
+
+        When the agent picks the precoder, ``info[EXPERT_ACTION_KEY]`` is the action with the
+        same set and the expert (best) precoder for it: the case study's expert knowledge.
+        """
         set_index, precoder = self.codec.decode(actions, len(envs))
         rewards, truncated, info = self.core.step(envs, set_index, precoder, rngs)
+        if self.codec.agent_picks_precoder:
+            info[EXPERT_ACTION_KEY] = self.codec.encode(set_index, info["expert_precoder"])
         return rewards, np.zeros(len(envs), dtype=np.bool_), truncated, info
 
     def reseeded(self, envs: NDArray[np.int64]) -> None:
