@@ -190,3 +190,45 @@ def test_reproduce_reports_a_missing_dataset(tmp_path):
     )
     assert result.returncode == 2
     assert "cifar" in result.stderr.lower() and str(tmp_path) in result.stderr
+
+
+def test_reproduce_case_study_writes_curves_table_and_plot(tmp_path, reception_config):
+    env_config = [f"{key}:{value}" for key, value in reception_config.items()]
+    result = run(
+        "reproduce",
+        "case-study",
+        "--networks",
+        "table7-moe-top1",
+        "table7-baseline",
+        "--seeds",
+        "0",
+        "1",
+        "-n",
+        "600",
+        "--curve-window",
+        "100",
+        "--eval-episodes",
+        "1",
+        "--env-config",
+        *env_config,
+        "episode_length:8",
+        "--output",
+        str(tmp_path / "out"),
+        env_dir=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    report = (tmp_path / "out" / "case_study.md").read_text()
+    for label in ("Top-1 MoE (`table7-moe-top1`)", "Baseline (`table7-baseline`)"):
+        assert label in report and label in result.stdout
+    assert "baseline: strongest_n" in report
+    assert "Command: `wmoe reproduce case-study --networks table7-moe-top1" in report
+    rows = (tmp_path / "out" / "curves.csv").read_text().splitlines()
+    assert rows[0] == "network,seed,env_steps,mean_reward_per_step"
+    assert len(rows) == 1 + 2 * 2 * 6  # networks x seeds x (600 / 100) windows
+    assert (tmp_path / "out" / "case_study.png").read_bytes().startswith(b"\x89PNG")
+
+
+def test_reproduce_case_study_rejects_an_unknown_network(tmp_path):
+    result = run("reproduce", "case-study", "--networks", "nope", env_dir=tmp_path)
+    assert result.returncode == 2
+    assert "unknown network preset 'nope'" in result.stderr
