@@ -64,6 +64,19 @@ ENV_TABLE: tuple[EnvSpecEntry, ...] = (
         ),
         baselines="wmoe.envs.expert_routing.baselines",
     ),
+    EnvSpecEntry(
+        env_id="wmoe/SatelliteBeamforming-v0",
+        entry_point="wmoe.envs.satellite_beamforming.env:SatelliteBeamformingEnv",
+        vector_entry_point=("wmoe.envs.satellite_beamforming.vector:SatelliteBeamformingVectorEnv"),
+        summary=(
+            "LEO multibeam downlink beside a GEO system (TR 38.811/38.821 channel): set beam "
+            "powers, sub-band colours and the precoder; reward = mean spectral efficiency "
+            "minus a penalty for GEO terminals' I/N above -12.2 dB."
+        ),
+        baselines="wmoe.envs.satellite_beamforming.baselines",
+    ),
+        baselines="wmoe.envs.multi_access.baselines",
+    ),
 )
 
 

@@ -369,6 +369,21 @@ def gas_attenuation_db(
     return np.asarray(zenith_db / np.sin(np.deg2rad(elevation)), dtype=np.float64)
 
 
+def tr38811_gas_loss_db(
+    elevation_deg: float | NDArray[Any], carrier_hz: float | NDArray[Any]
+) -> NDArray[np.float64]:
+    """Gas loss as TR 38.811 Sec. 6.6.4 applies it: :func:`gas_attenuation_db` above 10 GHz.
+
+    At carriers up to 10 GHz the gas loss is neglected (zero).
+    """
+    carrier = np.asarray(carrier_hz, dtype=np.float64)
+    if not np.any(carrier > _GAS_TR38811_THRESHOLD_HZ):
+        return np.zeros(np.broadcast_shapes(np.shape(elevation_deg), carrier.shape))
+    return np.where(
+        carrier > _GAS_TR38811_THRESHOLD_HZ, gas_attenuation_db(elevation_deg, carrier), 0.0
+    )
+
+
 @dataclass(frozen=True)
 class NtnLinkLoss:
     """One draw of the large-scale loss of satellite links, term by term; all of one shape.
@@ -439,7 +454,7 @@ def draw_ntn_large_scale_loss(
     sigma = shadow_fading_std_db(elevation, is_los, scenario, band)
     shadow = sigma * rng.standard_normal(shape)
     clutter = clutter_loss_db(elevation, is_los, scenario, band)
-    gas = np.where(carrier > _GAS_TR38811_THRESHOLD_HZ, gas_attenuation_db(elevation, carrier), 0.0)
+    gas = tr38811_gas_loss_db(elevation, carrier)
     return NtnLinkLoss(
         total_db=free_space + shadow + clutter + gas,
         free_space_db=np.array(free_space),

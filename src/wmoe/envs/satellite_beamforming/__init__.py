@@ -1,0 +1,1 @@
+"""LEO multibeam downlink with GEO coexistence as ``wmoe/SatelliteBeamforming-v0``."""

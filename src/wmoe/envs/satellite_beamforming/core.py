@@ -1,0 +1,494 @@
+"""Batched simulator of a LEO multibeam downlink sharing its band with a GEO system.
+
+Model, per env (SI units; dB only in the config, the observation and ``info``):
+
+* **Pass.** A LEO satellite on a circular orbit (``altitude_m``, Kepler period) flies over the
+  served area on a ground track of azimuth ``pass_heading_deg`` that misses the area centre
+  by a cross-track offset drawn per episode; the episode spans ``episode_length`` decisions
+  ``step_s`` apart, centred on the closest approach (:func:`wmoe.phy.orbits.satellite_positions`).
+* **Users.** ``K`` users in a disc of ``footprint_radius_m`` (uniform, or around hot spots),
+  each moving straight at ``user_speed_mps``; each step a user is replaced by a newly arrived
+  one with ``arrival_probability``. Slant range and elevation come from the geometry
+  (:func:`wmoe.phy.orbits.slant_range_and_elevation`).
+* **Satellite antenna.** A nadir-pointing UPA (band preset, e.g. 32 x 32 at Ka band) forms one
+  beam per user (a documented simplification: ``B = K``). Every beamformer is a combination of
+  the steering vectors towards users and GEO terminals, so all gains follow from their Gram
+  matrix in closed form (:mod:`wmoe.phy.satellite_antennas`); the 3GPP element pattern
+  weights each direction.
+* **Channel.** User ``k``'s channel is rank one, ``h_k = c_k sqrt(gamma_k) a_k`` (You et al.,
+  IEEE JSAC 38(8), 2020: scatterers near the user, none near the satellite): ``a_k`` the
+  steering vector, ``gamma_k`` the large-scale gain over the noise density,
+  ``G_E G_UE / (PL k T)``, with ``PL`` of 3GPP TR 38.811 Sec. 6.6 (free space, LOS drawn from
+  the elevation, shadow fading, clutter, gases above 10 GHz) plus rain (ITU-R P.838-3 /
+  P.618-13, :mod:`wmoe.phy.rain`), and ``c_k`` shadowed-Rician fading (Abdi et al. 2003,
+  average shadowing, unit power), drawn anew each step (steps are seconds apart).
+* **CSI.** The satellite knows the geometry (ephemeris and reported positions) and the fading,
+  exactly by default; with ``outdated_csi`` it knows ``rho c_k + sqrt(1 - rho^2) e_k`` with
+  ``e_k ~ CN(0, 1)`` and ``rho = J0(2 pi f_D tau)``, ``tau = 2 d / c + csi_processing_delay_s``
+  (round-trip feedback delay) and ``f_D`` the user's Doppler (Jakes; :mod:`wmoe.phy.fading`).
+* **Frequency reuse.** The band ``W`` has ``C`` equal sub-bands; each beam uses one sub-band
+  (a colour) or all of them (full reuse, enabled by precoding; Vazquez et al., "Precoding in
+  multibeam satellite communications", IEEE Wireless Commun. 23(6), 2016). A beam's power is
+  spread evenly over its sub-bands.
+* **Precoders.** A codebook of six linear precoders computed per sub-band over the beams that
+  use it, from the known channels: matched filter (MRT, the conventional fixed beam towards
+  the user), regularised ZF with the equal-power regulariser ``K sigma^2 / P`` and ZF
+  (Peel, Hochwald and Swindlehurst, IEEE Trans. Commun. 53(1), 2005), each also with nulls
+  towards the GEO terminals (projection onto the orthogonal complement of their steering
+  vectors). Columns have unit norm.
+* **SINR and reward.** In sub-band ``s``, user ``k`` with power ``p_k,s`` gets
+  ``SINR = p_k,s g_kk / (sum_{j != k in s} p_j,s g_kj + W / C)`` with
+  ``g_kj = |c_k|^2 gamma_k |a_k^H w_j|^2``; its spectral efficiency is
+  ``sum_s (1 / C) log2(1 + SINR)`` [bit/s/Hz of the whole band]. The reward is the mean over
+  users, minus ``geo_penalty_per_db`` per dB by which each GEO terminal's I/N exceeds
+  ``geo_i_over_n_threshold_db``; with ``reward_type = "energy_efficiency"`` the rate term is
+  scaled by ``P_full / P_consumed`` (power model ``P_tx / eta_PA + P_circuit``; G. Auer et al.,
+  IEEE Wireless Commun. 18(5), 2011), equal to the spectral efficiency at full power.
+* **GEO terminals.** ``num_geo_terminals`` earth stations in the area point their dishes at a
+  GEO satellite (:mod:`wmoe.phy.geo_coexistence`); the LEO's beams reach them through the
+  array response and their off-axis gain (ITU-R S.465), over free space, gases and rain (LOS,
+  no clutter: roof-top dishes). Their I/N is taken in the worst sub-band.
+
+State is held as arrays with a leading batch dimension; each env draws from its own
+``numpy.random.Generator`` in the order a single env does, so a batch of ``B`` reproduces
+``B`` single envs seeded alike.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from wmoe.envs.satellite_beamforming.config import BAND_PRESETS, check_config
+from wmoe.phy.fading import jakes_correlation, rayleigh_gains
+from wmoe.phy.geo_coexistence import geo_position, off_axis_angle_deg
+from wmoe.phy.ntn_channel import (
+    AVERAGE_SHADOWING,
+    clutter_loss_db,
+    los_probability,
+    shadow_fading_std_db,
+    shadowed_rician_gains,
+    tr38811_gas_loss_db,
+)
+from wmoe.phy.orbits import (
+    ground_positions_from_offsets,
+    satellite_positions,
+    slant_range_and_elevation,
+)
+from wmoe.phy.propagation import free_space_path_loss_db
+from wmoe.phy.rain import rain_attenuation_db
+from wmoe.phy.satellite_antennas import (
+    array_frame,
+    direction_cosines,
+    earth_station_gain_dbi,
+    element_gain_db,
+    upa_gram,
+)
+from wmoe.phy.units import BOLTZMANN, SPEED_OF_LIGHT
+
+PRECODERS = ("mrt", "rzf", "zf", "mrt_geo_null", "rzf_geo_null", "zf_geo_null")
+"""The precoder codebook, in action order."""
+MRT, RZF, ZF = 0, 1, 2
+FLOOR_DB = -60.0  # floor of dB values in the observation [dB]
+SNR_SCALE_DB = 20.0  # dB values in the observation are divided by this
+_RIDGE = 1e-9  # relative diagonal loading of ZF Gram matrices (coincident users)
+
+
+@dataclass(frozen=True)
+class Decision:
+    """One decoded decision per env, each with a leading env axis.
+
+    Attributes:
+        power_fraction: Requested power of each beam as a fraction of its cap, ``(n, K)``.
+        colour: Sub-band of each beam, ``0..C-1``, or ``C`` for all sub-bands, ``(n, K)``.
+        precoder: Index into :data:`PRECODERS`, ``(n,)``.
+    """
+
+    power_fraction: NDArray[np.float64]
+    colour: NDArray[np.int64]
+    precoder: NDArray[np.int64]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a decision yields, per env.
+
+    Attributes:
+        user_se: Spectral efficiency of each user [bit/s/Hz of the band], ``(n, K)``.
+        i_over_n_db: I/N of each GEO terminal in its worst sub-band [dB], ``(n, M)``.
+        power_w: Total transmit power [W], ``(n,)``.
+        reward: Reward, ``(n,)``.
+        penalty: GEO penalty included in the reward, ``(n,)``.
+        energy_efficiency: Sum rate over consumed power [bit/J], ``(n,)``.
+    """
+
+    user_se: NDArray[np.float64]
+    i_over_n_db: NDArray[np.float64]
+    power_w: NDArray[np.float64]
+    reward: NDArray[np.float64]
+    penalty: NDArray[np.float64]
+    energy_efficiency: NDArray[np.float64]
+
+
+def _db(x: NDArray[np.float64]) -> NDArray[np.float64]:
+    return 10.0 * np.log10(np.maximum(x, 10.0 ** (FLOOR_DB / 10.0)))
+
+
+class SatelliteCore:
+    """``batch_size`` LEO downlink environments (see the module docstring).
+
+    Args:
+        config: A full config (see :func:`~.config.default_config`); validated here.
+        batch_size: Number of environments.
+    """
+
+    def __init__(self, config: dict[str, Any], batch_size: int) -> None:
+        check_config(config)
+        self.config = config
+        preset = BAND_PRESETS[config["band"]]
+        self.preset = preset
+        self.num_users = k = int(config["num_users"])
+        self.num_terminals = m = int(config["num_geo_terminals"])
+        self.num_subbands = int(config["num_subbands"])
+        self.array_size = preset.array_size
+        self.num_elements = preset.array_size[0] * preset.array_size[1]
+        self.carrier_hz = preset.carrier_hz
+        self.bandwidth_hz = preset.bandwidth_hz
+        radius = config["footprint_radius_m"]
+        self.footprint_radius_m = float(preset.footprint_radius_m if radius is None else radius)
+        # Per-beam power of TR 38.821: EIRP density x bandwidth / satellite gain [W].
+        eirp_dbw = preset.eirp_density_dbw_per_mhz + 10.0 * math.log10(preset.bandwidth_hz / 1e6)
+        self.beam_power_w = 10.0 ** ((eirp_dbw - preset.satellite_max_gain_dbi) / 10.0)
+        self.total_power_w = k * self.beam_power_w
+        self.beam_cap_w = config["beam_power_cap"] * self.beam_power_w
+        noise_temperature_k = 10.0 ** ((preset.ue_gain_dbi - preset.ue_g_over_t_db_per_k) / 10.0)
+        self.noise_density_w_per_hz = BOLTZMANN * noise_temperature_k
+        # GEO terminals use the same receiver noise as the VSAT of the preset table.
+        self.geo_noise_density_w_per_hz = BOLTZMANN * 10.0 ** ((39.7 - 15.9) / 10.0)
+        self.geo_m = geo_position(config["geo_longitude_deg"])
+        period = config["step_s"] * config["episode_length"]
+        self.cell_size_m = self._beam_diameter_m()
+        b = batch_size
+        self.steps = np.zeros(b, dtype=np.int64)
+        self.cross_offset_m = np.zeros(b)
+        self.user_offsets_m = np.zeros((b, k, 2))  # (east, north) from the area centre
+        self.user_velocity_mps = np.zeros((b, k, 2))
+        self.cluster_m = np.zeros((b, int(config["num_clusters"]), 2))
+        self.terminal_offsets_m = np.zeros((b, m, 2))
+        self.rain_rate_mm_per_h = np.zeros(b)
+        self.gram = np.zeros((b, k + m, k + m), dtype=np.complex128)
+        self.cosines = np.zeros((b, k + m, 3))
+        self.gamma = np.ones((b, k))  # user large-scale gain over noise density [1/W * Hz]
+        self.geo_gamma = np.zeros((b, m))  # same for the GEO terminals
+        self.geo_off_axis_deg = np.zeros((b, m))
+        self.fading = np.ones((b, k), dtype=np.complex128)  # true c_k
+        self.fading_known = np.ones((b, k), dtype=np.complex128)  # what the satellite knows
+        self.previous_i_over_n_db = np.full((b, m), FLOOR_DB)
+        self.elevation_deg = np.full((b, k), 90.0)
+        self._half_pass_s = 0.5 * (period - config["step_s"])
+
+    def _beam_diameter_m(self) -> float:
+        """Width of the 3 dB beam at nadir, ``2 h tan(0.886 / (N d) / 2)`` (Van Trees 2002)."""
+        beamwidth = 0.886 / (max(self.array_size) * 0.5)  # [rad], half-wavelength spacing
+        return 2.0 * float(self.config["altitude_m"]) * math.tan(beamwidth / 2.0)
+
+    # ----------------------------------------------------------------- draws and geometry
+    def _disc_points(self, rng: np.random.Generator, count: int) -> NDArray[np.float64]:
+        """``count`` points uniform in the served disc, ``(count, 2)`` [m]."""
+        radius = self.footprint_radius_m * np.sqrt(rng.random(count))
+        angle = rng.uniform(0.0, 2.0 * np.pi, count)
+        return np.stack([radius * np.cos(angle), radius * np.sin(angle)], axis=-1)
+
+    def _new_users(self, i: int, rng: np.random.Generator) -> tuple[NDArray[Any], NDArray[Any]]:
+        """Positions and velocities of ``K`` candidate users of env ``i``."""
+        k, config = self.num_users, self.config
+        if config["user_distribution"] == "uniform":
+            positions = self._disc_points(rng, k)
+        else:
+            centres = self.cluster_m[i][rng.integers(len(self.cluster_m[i]), size=k)]
+            positions = centres + config["cluster_std_m"] * rng.standard_normal((k, 2))
+        heading = rng.uniform(0.0, 2.0 * np.pi, k)
+        velocity = config["user_speed_mps"] * np.stack([np.cos(heading), np.sin(heading)], -1)
+        return positions, velocity
+
+    def reset(self, envs: NDArray[np.int64], rngs: Sequence[np.random.Generator]) -> None:
+        """Start new passes in ``envs``: offset, users, GEO terminals, rain; first channel."""
+        config = self.config
+        low, high = np.log(np.asarray(config["rain_rate_range_mm_per_h"], dtype=np.float64))
+        offset = config["max_cross_track_offset_m"]
+        for i in envs:
+            rng = rngs[i]
+            self.cross_offset_m[i] = rng.uniform(-offset, offset)
+            self.cluster_m[i] = self._disc_points(rng, len(self.cluster_m[i]))
+            self.user_offsets_m[i], self.user_velocity_mps[i] = self._new_users(i, rng)
+            self.terminal_offsets_m[i] = self._disc_points(rng, self.num_terminals)
+            raining = rng.random() < config["rain_probability"]
+            self.rain_rate_mm_per_h[i] = np.exp(rng.uniform(low, high)) if raining else 0.0
+        self.steps[envs] = 0
+        self.previous_i_over_n_db[envs] = FLOOR_DB
+        self._draw_channels(envs, rngs)
+
+    def _ground_m(self, envs: NDArray[np.int64], offsets: NDArray[Any]) -> NDArray[np.float64]:
+        """Earth-centred positions of (east, north) offsets from the area centre of ``envs``."""
+        heading = math.radians(self.config["pass_heading_deg"])
+        across = np.array([math.cos(heading), -math.sin(heading)])  # right of the track
+        shifted = offsets + (self.cross_offset_m[envs, None, None] * across)
+        return ground_positions_from_offsets(
+            shifted[..., 0],
+            shifted[..., 1],
+            self.config["reference_latitude_deg"],
+            self.config["reference_longitude_deg"],
+        )
+
+    def _draw_channels(self, envs: NDArray[np.int64], rngs: Sequence[np.random.Generator]) -> None:
+        """Geometry at the current step of ``envs`` and new fading and shadowing draws."""
+        config, k = self.config, self.num_users
+        uniforms = np.empty((len(envs), k))
+        normals = np.empty((len(envs), k))
+        fading = np.empty((len(envs), k), dtype=np.complex128)
+        errors = np.zeros((len(envs), k), dtype=np.complex128)
+        for row, i in enumerate(envs):
+            rng = rngs[i]
+            uniforms[row] = rng.random(k)
+            normals[row] = rng.standard_normal(k)
+            fading[row] = shadowed_rician_gains(rng, k, AVERAGE_SHADOWING, normalize=True)
+            if config["outdated_csi"]:
+                errors[row] = rayleigh_gains(rng, k)
+        time_s = self.steps[envs] * config["step_s"] - self._half_pass_s
+        satellite = satellite_positions(
+            np.stack([time_s, time_s + 1.0], -1),
+            config["reference_latitude_deg"],
+            config["reference_longitude_deg"],
+            config["pass_heading_deg"],
+            config["altitude_m"],
+        )  # (n, 2, 3): now and one second later (the velocity)
+        frame = array_frame(satellite[:, 0], satellite[:, 1] - satellite[:, 0])
+        users = self._ground_m(envs, self.user_offsets_m[envs])
+        terminals = self._ground_m(envs, self.terminal_offsets_m[envs])
+        ground = np.concatenate([users, terminals], axis=1)
+        _, elevation = slant_range_and_elevation(ground, satellite[:, :1])
+        elevation = elevation[..., 0]
+        cosines, distance = direction_cosines(satellite[:, 0], frame, ground)
+        self.cosines[envs] = cosines
+        self.gram[envs] = upa_gram(cosines[..., :2], self.array_size)
+        off_nadir = np.rad2deg(np.arccos(np.clip(cosines[..., 2], -1.0, 1.0)))
+        common_db = (
+            element_gain_db(off_nadir)
+            - free_space_path_loss_db(distance, self.carrier_hz)
+            - tr38811_gas_loss_db(elevation, self.carrier_hz)
+            - rain_attenuation_db(
+                self.rain_rate_mm_per_h[envs, None],
+                self.carrier_hz,
+                elevation,
+                config["reference_latitude_deg"],
+            )
+        )
+        user_el = elevation[:, :k]
+        self.elevation_deg[envs] = user_el
+        scenario, band = config["ntn_scenario"], self.preset.ntn_band
+        los = uniforms < los_probability(user_el, scenario)
+        shadow_db = shadow_fading_std_db(user_el, los, scenario, band) * normals
+        user_db = (
+            common_db[:, :k]
+            + self.preset.ue_gain_dbi
+            - shadow_db
+            - clutter_loss_db(user_el, los, scenario, band)
+        )
+        self.gamma[envs] = 10.0 ** (user_db / 10.0) / self.noise_density_w_per_hz
+        if self.num_terminals:
+            off_axis = off_axis_angle_deg(terminals, self.geo_m, satellite[:, 0])
+            self.geo_off_axis_deg[envs] = off_axis
+            geo_db = common_db[:, k:] + earth_station_gain_dbi(
+                off_axis, config["geo_dish_diameter_m"], self.carrier_hz
+            )
+            self.geo_gamma[envs] = 10.0 ** (geo_db / 10.0) / self.geo_noise_density_w_per_hz
+        self.fading[envs] = fading
+        if config["outdated_csi"]:
+            delay = 2.0 * distance[:, :k] / SPEED_OF_LIGHT + config["csi_processing_delay_s"]
+            doppler = config["user_speed_mps"] * self.carrier_hz / SPEED_OF_LIGHT
+            rho = jakes_correlation(np.full_like(delay, doppler), delay)
+            self.fading_known[envs] = rho * fading + np.sqrt(1.0 - rho**2) * errors
+        else:
+            self.fading_known[envs] = fading
+
+    def cell_colours(self, envs: NDArray[np.int64]) -> NDArray[np.int64]:
+        """Colour of each user's earth-fixed cell in a 2 x 2 four-colour map, ``(n, K)``.
+
+        Square cells of the nadir 3 dB beam width tile the area; cell ``(i, j)`` has colour
+        ``2 (i mod 2) + (j mod 2)`` (modulo ``C``): the conventional four-colour reuse of
+        multibeam satellites (e.g. TR 38.821 Sec. 6.1.1.2, frequency reuse factor 4).
+        """
+        cells = np.floor(self.user_offsets_m[envs] / self.cell_size_m).astype(np.int64)
+        return (2 * (cells[..., 0] % 2) + cells[..., 1] % 2) % self.num_subbands
+
+    # ------------------------------------------------------------------------- physics
+    def coupling(
+        self, envs: NDArray[np.int64], decision: Decision, known: bool
+    ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.bool_]]:
+        """Power gains of the decided precoders, per sub-band.
+
+        Args:
+            envs: Envs to evaluate.
+            decision: Their decisions.
+            known: Use the fading the satellite knows (for planning) instead of the true one.
+
+        Returns:
+            ``(user_gain, geo_gain, active)``: ``g_kj / (W / C)`` from beam ``j`` (unit power
+            per sub-band) to user ``k``, ``(n, C, K, K)`` [1/W]; the same to GEO terminal
+            ``m``, ``(n, C, M, K)``; whether beam ``k`` uses sub-band ``s``, ``(n, C, K)``.
+        """
+        k, m, c = self.num_users, self.num_terminals, self.num_subbands
+        n = len(envs)
+        gram = self.gram[envs]
+        known_fading = self.fading_known[envs]
+        colours = decision.colour
+        active = (colours[:, None, :] == np.arange(c)[None, :, None]) | (colours[:, None, :] == c)
+        null = decision.precoder >= 3
+        kind = decision.precoder % 3
+        # Directions of each column: [I_K; -R_GG^-1 R_GA] (null steering) or [I_K; 0].
+        basis = np.zeros((n, k + m, k), dtype=np.complex128)
+        basis[:, :k] = np.eye(k)
+        if m and null.any():
+            rows = np.flatnonzero(null)
+            r_gg = gram[rows, k:, k:] + _RIDGE * self.num_elements * np.eye(m)
+            basis[rows, k:] = -np.linalg.solve(r_gg, gram[rows, k:, :k])
+        # Matched filter of the known channel rows h_k = c_k sqrt(snr_k) a_k^H; snr_k is the
+        # per-element SNR of an equal-share beam over the band (Peel et al.: alpha = 1).
+        snr = self.gamma[envs] * self.beam_power_w / self.bandwidth_hz
+        phi = basis * np.conj(known_fading * np.sqrt(snr))[:, None, :]
+        phi = phi[:, None] * active[:, :, None, :]  # (n, C, K+M, K)
+        q = np.conj(np.swapaxes(phi, -1, -2)) @ gram[:, None] @ phi  # (n, C, K, K)
+        scale = np.maximum(np.abs(np.trace(q, axis1=-2, axis2=-1)), 1e-300)[..., None, None]
+        eye = np.eye(k)
+        alpha = np.where(kind == RZF, 1.0, 0.0)[:, None, None, None]
+        inactive = (~active)[..., None] * eye
+        q = q + alpha * eye + inactive + _RIDGE * scale * eye
+        theta = np.where(
+            (kind == MRT)[:, None, None, None], phi, phi @ np.linalg.inv(q)
+        )  # (n, C, K+M, K) coefficients of the columns on the steering vectors
+        response = gram[:, None] @ theta  # [p, j] = a_p^H w_j (unnormalised)
+        norm = np.real(np.sum(np.conj(theta) * response, axis=-2))  # ||w_j||^2, (n, C, K)
+        norm = np.where(active & (norm > 0.0), norm, np.inf)
+        power = np.abs(response) ** 2 / norm[..., None, :]  # |a_p^H w_j|^2, unit-norm w_j
+        sub_band_hz = self.bandwidth_hz / c
+        fading = known_fading if known else self.fading[envs]
+        user_gain = power[..., :k, :] * (np.abs(fading) ** 2 * self.gamma[envs])[:, None, :, None]
+        geo_gain = power[..., k:, :] * self.geo_gamma[envs][:, None, :, None]
+        return user_gain / sub_band_hz, geo_gain / sub_band_hz, active
+
+    def beam_powers(self, decision: Decision) -> NDArray[np.float64]:
+        """Transmit power of each beam [W], ``(n, K)``: the requests, scaled into the budget."""
+        requested = decision.power_fraction * self.beam_cap_w
+        total = requested.sum(-1, keepdims=True)
+        return requested * np.minimum(1.0, self.total_power_w / np.maximum(total, 1e-300))
+
+    def evaluate(self, envs: NDArray[np.int64], decision: Decision, known: bool = False) -> Outcome:
+        """Spectral efficiencies, GEO interference and reward of a decision, without stepping.
+
+        Args:
+            envs: Envs to evaluate.
+            decision: Their decisions.
+            known: Evaluate on the fading the satellite knows (what a planner can compute).
+        """
+        config, c = self.config, self.num_subbands
+        user_gain, geo_gain, active = self.coupling(envs, decision, known)
+        powers = self.beam_powers(decision)
+        bands = active.sum(1)  # sub-bands per beam, (n, K)
+        per_band = np.where(active, (powers / np.maximum(bands, 1))[:, None, :], 0.0)
+        received = user_gain * per_band[:, :, None, :]  # (n, C, K, K) [-] (over noise)
+        signal = np.diagonal(received, axis1=-2, axis2=-1)
+        interference = received.sum(-1) - signal
+        sinr = signal / (interference + 1.0)
+        user_se = np.sum(np.where(active, np.log2(1.0 + sinr), 0.0), axis=1) / c
+        if self.num_terminals:
+            i_over_n = np.einsum("ncmk,nck->ncm", geo_gain, per_band).max(axis=1)
+        else:
+            i_over_n = np.zeros((len(envs), 0))
+        i_over_n_db = _db(i_over_n)
+        excess = np.maximum(i_over_n_db - config["geo_i_over_n_threshold_db"], 0.0)
+        penalty = config["geo_penalty_per_db"] * excess.sum(-1)
+        power_w = powers.sum(-1)
+        consumed = power_w / config["pa_efficiency"] + config["circuit_power_w"]
+        mean_se = user_se.mean(-1)
+        energy_efficiency = self.bandwidth_hz * user_se.sum(-1) / consumed
+        rate_term = mean_se
+        if config["reward_type"] == "energy_efficiency":
+            full = self.total_power_w / config["pa_efficiency"] + config["circuit_power_w"]
+            rate_term = mean_se * full / consumed
+        return Outcome(
+            user_se=user_se,
+            i_over_n_db=i_over_n_db,
+            power_w=power_w,
+            reward=rate_term - penalty,
+            penalty=penalty,
+            energy_efficiency=energy_efficiency,
+        )
+
+    # ---------------------------------------------------------------- observation, step
+    @property
+    def observation_size(self) -> int:
+        """Length of an observation."""
+        k, m = self.num_users, self.num_terminals
+        return 5 * k + k * (k - 1) // 2 + k * m + 5 * m + 1
+
+    def observations(self, envs: NDArray[np.int64]) -> NDArray[np.float32]:
+        """Observations of ``envs``, ``(n, observation_size)``; see the env's docstring."""
+        k, n_el = self.num_users, float(self.num_elements)
+        cosines = self.cosines[envs]
+        coupling = np.abs(self.gram[envs]) / n_el
+        upper = np.triu_indices(k, 1)
+        beam_snr_db = _db(self.gamma[envs] * self.beam_power_w * n_el / self.bandwidth_hz)
+        parts = [
+            cosines[:, :k, 0],
+            cosines[:, :k, 1],
+            beam_snr_db / SNR_SCALE_DB,
+            _db(np.abs(self.fading_known[envs]) ** 2) / 10.0,
+            self.cell_colours(envs) / max(self.num_subbands - 1, 1),
+            coupling[:, :k, :k][:, upper[0], upper[1]],
+            coupling[:, :k, k:].reshape(len(envs), -1),
+            cosines[:, k:, 0],
+            cosines[:, k:, 1],
+            self.geo_off_axis_deg[envs] / 90.0,
+            _db(self.geo_gamma[envs] * self.beam_power_w * n_el / self.bandwidth_hz) / SNR_SCALE_DB,
+            self.previous_i_over_n_db[envs] / SNR_SCALE_DB,
+            (self.steps[envs] / self.config["episode_length"])[:, None],
+        ]
+        return np.concatenate(parts, axis=1).astype(np.float32)
+
+    def step(
+        self, envs: NDArray[np.int64], decision: Decision, rngs: Sequence[np.random.Generator]
+    ) -> tuple[NDArray[np.float64], NDArray[np.bool_], dict[str, NDArray[Any]]]:
+        """Apply the decisions on the current channels, then move on by ``step_s``.
+
+        Returns:
+            Rewards, truncation flags and info arrays, one row per env.
+        """
+        outcome = self.evaluate(envs, decision)
+        info = {
+            "user_se_bps_hz": outcome.user_se,
+            "user_rate_bps": outcome.user_se * self.bandwidth_hz,
+            "sum_se_bps_hz": outcome.user_se.sum(-1),
+            "geo_i_over_n_db": outcome.i_over_n_db,
+            "geo_penalty": outcome.penalty,
+            "power_w": outcome.power_w,
+            "energy_efficiency_bit_per_j": outcome.energy_efficiency,
+            "elevation_deg": self.elevation_deg[envs].copy(),
+        }
+        self.previous_i_over_n_db[envs] = outcome.i_over_n_db
+        self.steps[envs] += 1
+        truncated = self.steps[envs] >= self.config["episode_length"]
+        dt = self.config["step_s"]
+        self.user_offsets_m[envs] += dt * self.user_velocity_mps[envs]
+        for i in envs:
+            rng = rngs[i]
+            arriving = rng.random(self.num_users) < self.config["arrival_probability"]
+            positions, velocity = self._new_users(i, rng)
+            self.user_offsets_m[i, arriving] = positions[arriving]
+            self.user_velocity_mps[i, arriving] = velocity[arriving]
+        self._draw_channels(envs, rngs)
+        return outcome.reward, truncated, info
