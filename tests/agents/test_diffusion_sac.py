@@ -114,7 +114,7 @@ def test_cross_entropy_through_the_chain_makes_the_expert_action_the_mode() -> N
         actor.optimizer.step()
     actor.set_training_mode(False)
     with torch.no_grad():
-        probs = actor.log_probs(actor.infer_x0(state[:1], deterministic=False)).exp()
+        probs = actor.log_probs(actor.infer_x0(state[:1])).exp()
     assert int(actor(state[:1], deterministic=True)) == 4
     assert float(probs[0, 4]) > 0.9
 
@@ -194,3 +194,19 @@ def test_bad_algorithm_settings_raise(reception_config: dict[str, Any]) -> None:
     env = gym.make(ENV_ID, config={**reception_config, "action_type": "multi_discrete"})
     with pytest.raises(ValueError, match=r"acts in Box or Discrete action spaces, got Multi"):
         DiffusionSAC("MlpPolicy", env)
+
+
+def test_deterministic_box_action_is_the_candidate_the_critic_values_most(
+    reception_config: dict[str, Any],
+) -> None:
+    model = _model("continuous", reception_config, seed=2, policy_kwargs={"eval_candidates": 5})
+    obs = torch.as_tensor(_observations(model))
+    policy = model.policy
+    with torch.no_grad():
+        candidates = policy.actor.candidates(obs)
+        assert candidates.shape == (len(obs), 5, policy.actor.action_dim)
+        q = torch.stack([policy.critic.q1_forward(obs, candidates[:, m]) for m in range(5)], 1)
+        chosen = policy._predict(obs, deterministic=True)
+    best = candidates[torch.arange(len(obs)), q.squeeze(-1).argmax(dim=1)]
+    torch.testing.assert_close(chosen, best)
+    assert len({tuple(row) for row in best.round(decimals=4).tolist()}) > 1

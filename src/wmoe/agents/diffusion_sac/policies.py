@@ -12,10 +12,14 @@ preset):
   AI-Generated Content Services", IEEE TMC 2024). ``logit_scale`` bounds how peaked a policy
   can be: the largest probability ratio between two actions is ``exp(2 * logit_scale)``.
 
-Stochastic actions come from DDPM chains (the training sampler); deterministic actions from
-the DDIM "mean chain" started at ``x_T = 0`` with ``eta = 0``, so ``predict(...,
-deterministic=True)`` depends on the observation only. ``inference_steps`` runs stochastic
-inference with DDIM over that many evenly spaced steps instead of the full DDPM chain.
+Stochastic actions come from DDPM chains (the training sampler), or from DDIM over
+``inference_steps`` evenly spaced steps. Deterministic actions (``predict(...,
+deterministic=True)``) depend on the observation only: ``M = eval_candidates`` DDIM chains
+(``eta = 0``) start from fixed Gaussian noises drawn once with a constant seed (typical draws
+of the prior, unlike ``x_T = 0``, which is far from where the denoiser was trained when the
+action is wide). For ``Discrete`` actions the action of highest mean probability over the
+chains is taken; for ``Box`` actions the chain whose action the first critic values most, as
+Diffusion-QL selects among sampled actions with its critic.
 
 Critics are twin Q-networks with bodies from the same ``network`` (``moe_in`` says which
 side gets the MoE block): ``Q(s, a)`` for ``Box`` actions (SB3's ``ContinuousCritic`` layout)
@@ -43,6 +47,7 @@ from wmoe.moe_policies.sb3_policies import MoEContinuousCritic, OffPolicyCriticM
 from wmoe.moe_policies.spec import NetworkSpec, build_body
 
 SUPPORTED_ACTION_SPACES = (spaces.Box, spaces.Discrete)
+CANDIDATE_NOISE_SEED = 0
 
 
 def inference_step_subsequence(num_steps: int, inference_steps: int) -> list[int]:
@@ -77,10 +82,12 @@ class DiffusionActor(BasePolicy):
         noise_conditioned_routing: Route the MoE block on ``[emb(t), s]``.
         logit_scale: Discrete actions: logits are ``logit_scale * x_0``.
         inference_steps: Steps of stochastic inference (DDIM); None for the DDPM chain.
+        eval_candidates: Fixed-noise chains of deterministic acting.
         normalize_images: As SB3.
     """
 
     action_space: spaces.Box | spaces.Discrete
+    candidate_noise: Tensor
 
     def __init__(
         self,
@@ -97,6 +104,7 @@ class DiffusionActor(BasePolicy):
         noise_conditioned_routing: bool = False,
         logit_scale: float = 5.0,
         inference_steps: int | None = None,
+        eval_candidates: int = 8,
         normalize_images: bool = True,
     ) -> None:
         self.discrete = isinstance(action_space, spaces.Discrete)
@@ -109,6 +117,8 @@ class DiffusionActor(BasePolicy):
         )
         if logit_scale <= 0:
             raise ValueError(f"logit_scale must be > 0, got {logit_scale}")
+        if eval_candidates < 1:
+            raise ValueError(f"eval_candidates must be >= 1, got {eval_candidates}")
         self.features_dim = features_dim
         self.network = network
         self.activation_fn = activation_fn
@@ -127,6 +137,9 @@ class DiffusionActor(BasePolicy):
             if inference_steps is None
             else inference_step_subsequence(diffusion_steps, inference_steps)
         )
+        generator = torch.Generator().manual_seed(CANDIDATE_NOISE_SEED)
+        noise = torch.randn(eval_candidates, self.action_dim, generator=generator)
+        self.register_buffer("candidate_noise", noise)
         self.denoiser = Denoiser(
             self.action_dim,
             features_dim,
@@ -148,6 +161,7 @@ class DiffusionActor(BasePolicy):
             noise_conditioned_routing=self.noise_conditioned_routing,
             logit_scale=self.logit_scale,
             inference_steps=self.inference_steps,
+            eval_candidates=len(self.candidate_noise),
         )
         return data
 
@@ -157,18 +171,8 @@ class DiffusionActor(BasePolicy):
             self.denoiser, self.schedule, features, self.action_dim, generator=generator
         )
 
-    def infer_x0(self, features: Tensor, deterministic: bool) -> Tensor:
-        """``x_0`` for acting: the mean chain, DDIM over ``inference_steps``, or DDPM."""
-        if deterministic:
-            start = torch.zeros(len(features), self.action_dim, device=features.device)
-            return ddim_sample(
-                self.denoiser,
-                self.schedule,
-                features,
-                self.action_dim,
-                steps=self._inference_subsequence,
-                start=start,
-            )
+    def infer_x0(self, features: Tensor) -> Tensor:
+        """Stochastic ``x_0`` for acting: DDIM over ``inference_steps``, or the DDPM chain."""
         if self._inference_subsequence is not None:
             return ddim_sample(
                 self.denoiser,
@@ -178,6 +182,19 @@ class DiffusionActor(BasePolicy):
                 steps=self._inference_subsequence,
             )
         return self.sample_x0(features)
+
+    def candidates(self, features: Tensor) -> Tensor:
+        """``(B, M, action_dim)`` deterministic ``x_0``: DDIM chains from the fixed noises."""
+        batch, count = len(features), len(self.candidate_noise)
+        x0 = ddim_sample(
+            self.denoiser,
+            self.schedule,
+            features.repeat_interleave(count, dim=0),
+            self.action_dim,
+            steps=self._inference_subsequence,
+            start=self.candidate_noise.repeat(batch, 1),
+        )
+        return x0.view(batch, count, self.action_dim)
 
     def log_probs(self, x0: Tensor) -> Tensor:
         """Discrete actions: log action probabilities ``(B, n)`` from ``x_0``."""
@@ -191,15 +208,22 @@ class DiffusionActor(BasePolicy):
         return F.mse_loss(predicted, noise)
 
     def forward(self, obs: PyTorchObs, deterministic: bool = False) -> Tensor:
-        """Actions: scaled ``Box`` actions in ``[-1, 1]``, or ``(B,)`` discrete indices."""
+        """Actions: scaled ``Box`` actions in ``[-1, 1]``, or ``(B,)`` discrete indices.
+
+        Deterministic actions come from the fixed-noise chains (:meth:`candidates`): the
+        action of highest mean probability (``Discrete``), or the first chain's action
+        (``Box``; :class:`DiffusionSACPolicy` picks among the chains with its critic).
+        """
         features = self.extract_features(obs, self.features_extractor)
-        x0 = self.infer_x0(features, deterministic)
+        if deterministic:
+            x0 = self.candidates(features)
+            if not self.discrete:
+                return x0[:, 0]
+            return self.log_probs(x0).exp().mean(dim=1).argmax(dim=-1)
+        x0 = self.infer_x0(features)
         if not self.discrete:
             return x0
-        log_probs = self.log_probs(x0)
-        if deterministic:
-            return log_probs.argmax(dim=-1)
-        return torch.distributions.Categorical(logits=log_probs).sample()
+        return torch.distributions.Categorical(logits=self.log_probs(x0)).sample()
 
     def _predict(self, observation: PyTorchObs, deterministic: bool = False) -> Tensor:
         return self(observation, deterministic)
@@ -270,6 +294,7 @@ class DiffusionSACPolicy(OffPolicyCriticMixin, BasePolicy):
         noise_conditioned_routing: The denoiser's MoE router sees ``[emb(t), s]``.
         logit_scale: Discrete actions: logits are ``logit_scale * x_0``.
         inference_steps: Steps of stochastic DDIM inference; None for the DDPM chain.
+        eval_candidates: Fixed-noise chains of deterministic acting (``M``).
         n_critics: Q-networks per critic (2: clipped double Q).
         features_extractor_class: SB3 features extractor (one per network, not shared).
         features_extractor_kwargs: Its kwargs.
@@ -300,6 +325,7 @@ class DiffusionSACPolicy(OffPolicyCriticMixin, BasePolicy):
         noise_conditioned_routing: bool = False,
         logit_scale: float = 5.0,
         inference_steps: int | None = None,
+        eval_candidates: int = 8,
         n_critics: int = 2,
         features_extractor_class: type[BaseFeaturesExtractor] = FlattenExtractor,
         features_extractor_kwargs: dict[str, Any] | None = None,
@@ -339,6 +365,7 @@ class DiffusionSACPolicy(OffPolicyCriticMixin, BasePolicy):
             "noise_conditioned_routing": noise_conditioned_routing,
             "logit_scale": logit_scale,
             "inference_steps": inference_steps,
+            "eval_candidates": eval_candidates,
         }
         self.critic_kwargs = {
             "observation_space": observation_space,
@@ -428,7 +455,17 @@ class DiffusionSACPolicy(OffPolicyCriticMixin, BasePolicy):
         return self._predict(obs, deterministic=deterministic)
 
     def _predict(self, observation: PyTorchObs, deterministic: bool = False) -> Tensor:
-        return self.actor(observation, deterministic)
+        if not deterministic or self.actor.discrete:
+            return self.actor(observation, deterministic)
+        critic = self.critic
+        assert isinstance(critic, MoEContinuousCritic) and isinstance(observation, Tensor)
+        features = self.actor.extract_features(observation, self.actor.features_extractor)
+        candidates = self.actor.candidates(features)
+        batch, count = candidates.shape[:2]
+        q = critic.q1_forward(
+            observation.repeat_interleave(count, dim=0), candidates.flatten(0, 1)
+        ).view(batch, count)
+        return candidates[torch.arange(batch), q.argmax(dim=1)]
 
     def set_training_mode(self, mode: bool) -> None:
         """Train or eval mode for actor and critic (the targets stay in eval mode)."""
