@@ -75,6 +75,14 @@ ENV_TABLE: tuple[EnvSpecEntry, ...] = (
         ),
         baselines="wmoe.envs.satellite_beamforming.baselines",
     ),
+    EnvSpecEntry(
+        env_id="wmoe/MultiAccess-v0",
+        entry_point="wmoe.envs.multi_access.env:MultiAccessEnv",
+        vector_entry_point="wmoe.envs.multi_access.vector:MultiAccessVectorEnv",
+        summary=(
+            "Slotted medium access beside legacy TDMA, ALOHA, WiFi CSMA/CA, NR-U LBT and "
+            "IoT nodes, one coexistence mix per episode; reward = alpha-fair throughput."
+        ),
         baselines="wmoe.envs.multi_access.baselines",
     ),
 )

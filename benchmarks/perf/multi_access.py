@@ -1,0 +1,86 @@
+"""Throughput of ``wmoe/MultiAccess-v0``: native batched env vs SyncVectorEnv vs single env.
+
+Run from the repository root::
+
+    .venv/bin/python benchmarks/perf/multi_access.py [--num-envs 64] [--repeats 5]
+
+All three are measured in this one run, alternating, and reported as env-steps per second
+(the median over repeats) with ratios. Actions are random (wait or transmit); the default
+config draws a coexistence mix per episode, so resets of every mix are included.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+from collections.abc import Callable
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+from gymnasium.vector import SyncVectorEnv
+
+import wmoe  # noqa: F401
+
+ENV_ID = "wmoe/MultiAccess-v0"
+
+
+def steps_per_second(step: Callable[[], Any], env_steps_per_call: int, calls: int) -> float:
+    """Env-steps per second of ``calls`` calls of ``step``."""
+    start = time.perf_counter()
+    for _ in range(calls):
+        step()
+    return env_steps_per_call * calls / (time.perf_counter() - start)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--num-envs", type=int, default=64)
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--vector-calls", type=int, default=1000, help="native steps per repeat")
+    parser.add_argument("--sync-calls", type=int, default=100, help="sync steps per repeat")
+    parser.add_argument("--single-calls", type=int, default=5000, help="single steps per repeat")
+    args = parser.parse_args()
+    n = args.num_envs
+
+    native = gym.make_vec(ENV_ID, num_envs=n)
+    sync = SyncVectorEnv([lambda: gym.make(ENV_ID) for _ in range(n)])
+    single = gym.make(ENV_ID)
+    native.reset(seed=0)
+    sync.reset(seed=0)
+    single.reset(seed=0)
+    rng = np.random.default_rng(0)
+    batches = rng.integers(0, 2, size=(16, n))
+    counter = iter(range(10**12))
+
+    def native_step() -> None:
+        native.step(batches[next(counter) % 16])
+
+    def sync_step() -> None:
+        sync.step(batches[next(counter) % 16])
+
+    def single_step() -> None:
+        _, _, _, truncated, _ = single.step(int(batches[next(counter) % 16, 0]))
+        if truncated:
+            single.reset()
+
+    results: dict[str, list[float]] = {"native vector": [], "SyncVectorEnv": [], "single env": []}
+    for _ in range(args.repeats):
+        results["native vector"].append(steps_per_second(native_step, n, args.vector_calls))
+        results["SyncVectorEnv"].append(steps_per_second(sync_step, n, args.sync_calls))
+        results["single env"].append(steps_per_second(single_step, 1, args.single_calls))
+
+    median = {name: statistics.median(values) for name, values in results.items()}
+    core = single.unwrapped.core
+    print(
+        f"{ENV_ID}, default config: {core.num_legacy} legacy node slots, "
+        f"{core.num_channels} channel(s), {core.observation_size} observation entries, {n} envs"
+    )
+    print(f"{'env':<16} {'env-steps/s':>12} {'native / this':>14}")
+    for name, value in median.items():
+        print(f"{name:<16} {value:12,.0f} {median['native vector'] / value:14.1f}x")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,150 @@
+"""``wmoe/MultiAccess-v0``: a thin Gymnasium adapter over the multiple-access core."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from gymnasium import spaces
+from numpy.typing import NDArray
+
+from wmoe.envs.action_checks import choice_space, decode_choices
+from wmoe.envs.core_env import BatchStep, CoreBinding, CoreEnv
+from wmoe.envs.multi_access.core import MultiAccessCore, default_config
+
+# Info keys holding one value per agent; the single env reports agent 0's as a scalar.
+PER_AGENT_INFO = ("success", "collision", "agent_throughput")
+
+
+def observation_space(core: MultiAccessCore) -> spaces.Box:
+    """``Box(0, 1)`` of one agent's observation length."""
+    return spaces.Box(0.0, 1.0, (core.observation_size,), dtype=np.float32)
+
+
+def action_meaning(num_channels: int) -> str:
+    """What an action index means, for error messages."""
+    return f"0 waits, 1..{num_channels} transmit on channel 0..{num_channels - 1}"
+
+
+class MultiAccessBinding(CoreBinding):
+    """Spaces and actions of one learning node over :class:`MultiAccessCore`."""
+
+    core: MultiAccessCore
+
+    def __init__(self, config: dict[str, Any], batch_size: int) -> None:
+        super().__init__(config, batch_size)
+        if config["num_agents"] != 1:
+            raise ValueError(
+                f"config['num_agents']={config['num_agents']!r}: the Gymnasium env has one "
+                "learning node; use wmoe.envs.multi_access.parallel.MultiAccessParallelEnv "
+                "for several"
+            )
+        self.core = MultiAccessCore(config, batch_size)
+        self.observation_space = observation_space(self.core)
+        self.action_space = choice_space(1 + self.core.num_channels, config["action_type"])
+
+    @staticmethod
+    def default_config() -> dict[str, Any]:
+        """See :func:`wmoe.envs.multi_access.core.default_config`."""
+        return default_config()
+
+    def observations(self, envs: NDArray[np.int64]) -> NDArray[Any]:
+        """The learning node's observations of ``envs``."""
+        return self.core.observations(envs)[:, 0]
+
+    def step(
+        self, envs: NDArray[np.int64], actions: Any, rngs: Sequence[np.random.Generator]
+    ) -> BatchStep:
+        """Play one slot with each env's action."""
+        c = self.core.num_channels
+        choices = decode_choices(
+            actions, len(envs), 1 + c, self.config["action_type"], action_meaning(c)
+        )
+        rewards, truncated, info = self.core.step(envs, choices[:, None], rngs)
+        for key in PER_AGENT_INFO:
+            info[key] = info[key][:, 0]
+        return rewards[:, 0], np.zeros(len(envs), dtype=np.bool_), truncated, info
+
+
+class MultiAccessEnv(CoreEnv):
+    """A learning node gets medium access beside legacy TDMA, ALOHA, WiFi, NR-U and IoT nodes.
+
+    ## Description
+
+    The HetNet multi-access scenario of the MoE-for-wireless survey (a meta-RL agent with an
+    MoE encoder coexisting with 5G, WiFi and IoT nodes) built on the DLMA model (Yu, Wang and
+    Liew, "Deep-Reinforcement Learning Multiple Access for Heterogeneous Wireless Networks",
+    IEEE JSAC 37(6), 2019). Time is slotted; ``C`` shared channels; one slot carries one
+    packet. Each slot the agent waits or transmits on a channel; a channel with exactly one
+    transmitter carries a success, with more a collision. Legacy nodes run fixed protocols
+    (TDMA, q-ALOHA, fixed-window and exponential-backoff ALOHA, IEEE 802.11 CSMA/CA, NR-U
+    Cat-4 listen-before-talk with scheduled bursts, duty-cycled LoRa-like IoT ALOHA; see
+    :mod:`wmoe.envs.multi_access.protocols` for each with its parameters and sources). An
+    episode is one task: a coexistence mix and its parameters drawn at reset from the
+    scenario sampler (:mod:`wmoe.envs.multi_access.scenarios`), hidden from the agent unless
+    ``expose_task``. The agent must infer the mix from what its radio observes and exploit
+    the idle slots without destroying the others' transmissions.
+
+    ## Action Space
+
+    ``Discrete(1 + C)``: 0 waits, ``1 + c`` transmits on channel ``c``. With
+    ``action_type="continuous"``, ``Box(-1, 1, (1 + C,))`` scores; the highest is taken.
+
+    ## Observation Space
+
+    ``Box(0, 1, (H (1 + 5 C) [+ 5],), float32)``: the last ``H = history_slots`` slots,
+    oldest first, each the action one-hot ``(1 + C)`` and per channel the outcome one-hot
+    (idle, success, collision, busy): after transmitting, success or collision on its channel
+    (ACK) and nothing on the others (half-duplex); after waiting, idle or busy on every
+    channel. All zeros before the episode's first slots. With ``expose_task`` the one-hot of
+    the mix (of ``scenarios.MIX_NAMES``) follows. A feed-forward policy over this window is a
+    history-window policy.
+
+    ## Rewards
+
+    ``reward="alpha_fair"`` (default): the alpha-fair utility of all nodes' running
+    (exponentially windowed) throughputs; ``alpha = 0`` (default) is the sum throughput of all
+    nodes (DLMA's objective), 1 proportional fairness; see :mod:`wmoe.envs.multi_access.core`.
+    ``reward="success"``: 1 when the agent's transmission succeeds, else 0 (solved by always
+    transmitting, since the legacy nodes never retaliate).
+
+    ## Starting State
+
+    A mix is drawn (or fixed by ``scenario``), then its nodes' parameters and channels;
+    saturated queues start full, backoff counters uniform in ``{0, ..., CWmin}``, on-off
+    sources in their stationary state; the history is empty.
+
+    ## Episode End
+
+    Never terminates; truncates after ``episode_slots`` slots.
+
+    ## Arguments
+
+    ``gym.make("wmoe/MultiAccess-v0", config={...})`` with keys of
+    :func:`wmoe.envs.multi_access.core.default_config` (an unknown key or invalid value
+    raises). ``info``: ``success`` and ``collision`` (the agent's, this slot),
+    ``agent_throughput`` (its successes per slot so far), ``throughput`` and ``collisions``
+    of every node (agent first, then the legacy nodes padded to the most nodes of the
+    configured mixes), ``node_mask`` (which entries are nodes), ``sum_throughput``,
+    ``jain_index`` (Jain's fairness index of the nodes' throughputs) and ``mix`` (index
+    into ``scenarios.MIX_NAMES``).
+
+    ## Vectorized environment
+
+    ``gym.make_vec("wmoe/MultiAccess-v0", num_envs=n)`` returns the native batched
+    ``MultiAccessVectorEnv`` (:mod:`wmoe.envs.multi_access.vector`), equal to
+    ``SyncVectorEnv`` over the same seeds.
+
+    ## Version History
+
+    * v0: initial version.
+    """
+
+    binding_class = MultiAccessBinding
+    binding: MultiAccessBinding
+
+    @property
+    def core(self) -> MultiAccessCore:
+        """The simulator (for baselines and analysis)."""
+        return self.binding.core

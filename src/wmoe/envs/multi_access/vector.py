@@ -1,0 +1,31 @@
+"""Native batched ``wmoe/MultiAccess-v0``: one core for all sub-envs.
+
+It reproduces ``SyncVectorEnv`` over :class:`MultiAccessEnv` for the same seeds and autoreset
+mode (see :class:`~wmoe.envs.core_env.CoreVectorEnv`), stepping every sub-env's nodes in one
+set of array operations.
+"""
+
+from __future__ import annotations
+
+from wmoe.envs.core_env import CoreVectorEnv
+from wmoe.envs.multi_access.core import MultiAccessCore
+from wmoe.envs.multi_access.env import MultiAccessBinding
+
+
+class MultiAccessVectorEnv(CoreVectorEnv):
+    """``num_envs`` multiple-access environments stepped together.
+
+    Args:
+        num_envs: Number of sub-environments.
+        config: Config overrides, as for the single env; shared by all sub-envs.
+        autoreset_mode: Gymnasium's ``NEXT_STEP`` (default), ``SAME_STEP`` or ``DISABLED``.
+        render_mode: Must be None.
+    """
+
+    binding_class = MultiAccessBinding
+    binding: MultiAccessBinding
+
+    @property
+    def core(self) -> MultiAccessCore:
+        """The batched simulator."""
+        return self.binding.core

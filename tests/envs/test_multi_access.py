@@ -1,0 +1,313 @@
+"""``wmoe/MultiAccess-v0``: API checks, observations, rewards, vectorisation, baselines."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+import pytest
+from gymnasium.utils.env_checker import check_env
+from gymnasium.utils.seeding import np_random
+from gymnasium.vector import AutoresetMode, SyncVectorEnv
+from stable_baselines3.common.env_checker import check_env as sb3_check_env
+from vector_checks import assert_infos_equal
+
+import wmoe  # noqa: F401
+from wmoe.config import ConfigError
+from wmoe.envs.action_checks import InvalidActionError
+from wmoe.envs.multi_access.baselines import (
+    BASELINES,
+    TUNING_GRID,
+    baseline_action,
+    optimal_idle_slot_probability,
+    tdma_aloha_parameters,
+    tuned_parameter,
+)
+from wmoe.envs.multi_access.core import MultiAccessCore, alpha_fair_utility, jain_index
+from wmoe.envs.multi_access.scenarios import MIX_NAMES, MIXES, sample_nodes
+from wmoe.envs.multi_access.vector import MultiAccessVectorEnv
+
+ENV_ID = "wmoe/MultiAccess-v0"
+
+
+def _make(**config: Any) -> gym.Env[Any, Any]:
+    return gym.make(ENV_ID, config=config)
+
+
+def _core(env: gym.Env[Any, Any]) -> MultiAccessCore:
+    return env.unwrapped.core  # type: ignore[attr-defined, no-any-return]
+
+
+@pytest.mark.parametrize(
+    "config",
+    [
+        {},
+        {"action_type": "continuous"},
+        {"num_channels": 2, "expose_task": True, "traffic": "bursty"},
+        {"reward": "success", "scenario": "tdma+aloha"},
+    ],
+)
+def test_gymnasium_and_sb3_checks(config: dict[str, Any]) -> None:
+    env = _make(**config)
+    check_env(env.unwrapped)
+    sb3_check_env(env.unwrapped)
+    c = config.get("num_channels", 1)
+    size = 20 * (1 + 5 * c) + (len(MIX_NAMES) if config.get("expose_task") else 0)
+    assert env.observation_space.shape == (size,)
+    continuous = config.get("action_type") == "continuous"
+    assert env.action_space.shape == ((1 + c,) if continuous else ())
+
+
+def test_scenario_sampler_draws_every_mix_within_its_node_bound() -> None:
+    rng = np.random.default_rng(0)
+    for mix, (_, most) in MIXES.items():
+        counts = [len(sample_nodes(rng, mix, "bursty", 3)[0]) for _ in range(200)]
+        assert max(counts) == most, mix
+    env = _make()
+    seen = {int(_core(env).mix[0]) for seed in range(60) if env.reset(seed=seed)}
+    assert seen == set(range(len(MIX_NAMES)))
+
+
+def test_observation_reports_action_and_outcome() -> None:
+    env = _make(scenario="wifi", num_channels=2, history_slots=3, expose_task=True)
+    observation, _ = env.reset(seed=4)
+    assert np.all(observation[:-5] == 0)  # no slot yet
+    core = _core(env)
+    for action in (0, 2, 1, 0):
+        others = core.legacy_tx[0] & core.nodes.active[0]
+        busy = [bool((others & (core.nodes.channel[0] == c)).any()) for c in range(2)]
+        observation, _, _, _, info = env.step(action)
+        last = observation[2 * 11 : 3 * 11]
+        np.testing.assert_array_equal(last[:3], np.eye(3)[action])
+        outcomes = last[3:].reshape(2, 4)  # idle, success, collision, busy
+        for c in range(2):
+            if action == 0:
+                expected = np.eye(4)[3 if busy[c] else 0]
+            elif action == 1 + c:
+                expected = np.eye(4)[2 if busy[c] else 1]
+                assert info["success"] == (not busy[c])
+            else:
+                expected = np.zeros(4)  # half-duplex: not sensed while transmitting
+            np.testing.assert_array_equal(outcomes[c], expected)
+        np.testing.assert_array_equal(observation[-5:], np.eye(5)[MIX_NAMES.index("wifi")])
+
+
+def test_rewards_and_info() -> None:
+    for alpha in (0.0, 0.5, 1.0):
+        env = _make(scenario="mixed", alpha=alpha, fairness_window_slots=10)
+        env.reset(seed=1)
+        core = _core(env)
+        for step in range(30):
+            _, reward, _, _, info = env.step(step % 2)
+        theta = core.running_throughput[0]
+        mask = info["node_mask"]
+        expected = alpha_fair_utility(theta, alpha, 0.1)[mask].sum()
+        assert reward == pytest.approx(expected)
+    assert info["agent_throughput"] == info["throughput"][0] == core.successes[0, 0] / 30
+    assert info["sum_throughput"] == pytest.approx(info["throughput"][mask].sum())
+    assert info["jain_index"] == pytest.approx(jain_index(info["throughput"], mask))
+    assert info["collisions"][0] == core.collisions[0, 0] and info["mix"] == 4
+    env = _make(reward="success")
+    env.reset(seed=0)
+    for _ in range(20):
+        _, reward, _, _, info = env.step(1)
+        assert reward == float(info["success"]) and not (info["success"] and info["collision"])
+    # Jain: (sum x)^2 / (n sum x^2) over the masked entries; 1 when all are 0.
+    x = np.array([[0.2, 0.2, 0.6, 9.0], [0.0, 0.0, 0.0, 0.0]])
+    masks = np.array([[True, True, True, False], [True, True, False, False]])
+    np.testing.assert_allclose(jain_index(x, masks), [1.0 / (3 * 0.44), 1.0])
+
+
+def test_alpha_fair_sum_throughput_return_counts_every_success() -> None:
+    env = _make(scenario="aloha", episode_slots=400, fairness_window_slots=5)
+    env.reset(seed=2)
+    total = 0.0
+    for _ in range(400):
+        _, reward, _, _, info = env.step(0)
+        total += reward
+    successes = info["throughput"][info["node_mask"]].sum() * 400
+    assert successes - 5 <= total <= successes  # each success spread over ~5 slots
+
+
+def test_seeded_runs_repeat_and_episodes_truncate() -> None:
+    runs = []
+    for _ in range(2):
+        env = _make(episode_slots=30, traffic="bursty")
+        observation, _ = env.reset(seed=7)
+        trace = [observation]
+        for step in range(30):
+            observation, reward, terminated, truncated, _ = env.step(step % 2)
+            trace += [observation, np.array([reward])]
+            assert not terminated and truncated == (step == 29)
+        runs.append(np.concatenate(trace))
+    np.testing.assert_array_equal(*runs)
+
+
+@pytest.mark.parametrize("mode", [AutoresetMode.NEXT_STEP, AutoresetMode.SAME_STEP])
+@pytest.mark.parametrize(
+    "config",
+    [{"episode_slots": 7}, {"episode_slots": 5, "num_channels": 3, "action_type": "continuous"}],
+)
+def test_native_vector_equals_sync(mode: AutoresetMode, config: dict[str, Any]) -> None:
+    native = gym.make_vec(ENV_ID, num_envs=4, config=config, autoreset_mode=mode)
+    assert isinstance(native, MultiAccessVectorEnv)
+    sync = SyncVectorEnv([lambda: _make(**config) for _ in range(4)], autoreset_mode=mode)
+    assert native.action_space == sync.action_space
+    np.testing.assert_array_equal(native.reset(seed=5)[0], sync.reset(seed=5)[0])
+    native.action_space.seed(2)
+    for _ in range(25):
+        actions = native.action_space.sample()
+        ours, theirs = native.step(actions), sync.step(actions)
+        for a, b in zip(ours[:4], theirs[:4], strict=True):
+            np.testing.assert_array_equal(a, b)
+        for info in (ours[4], theirs[4]):
+            info.pop("final_info", None), info.pop("final_obs", None)
+        assert_infos_equal(ours[4], theirs[4])
+
+
+def test_model_aware_optimum_matches_the_closed_form() -> None:
+    # 40 tdma+aloha tasks x 1,500 slots: the agent's and the ALOHA node's throughputs.
+    for reward, alpha in (("success", 0.0), ("alpha_fair", 0.0), ("alpha_fair", 1.0)):
+        config = {**_make().unwrapped.config, "scenario": "tdma+aloha"}  # type: ignore[attr-defined]
+        config.update(reward=reward, alpha=alpha, episode_slots=1500)
+        core = MultiAccessCore(config, 40)
+        rngs = [np_random(seed)[0] for seed in range(40)]
+        envs = np.arange(40)
+        core.reset(envs, rngs)
+        policy = BASELINES["model_aware_optimum"]
+        rng = np.random.default_rng(0)
+        for _ in range(1500):
+            _, _, info = core.step(envs, policy(core, envs, rng, np.zeros(40))[:, None], rngs)
+        agent, aloha = [], []
+        for env in envs:
+            pattern, q = tdma_aloha_parameters(core, int(env))
+            p = optimal_idle_slot_probability(q, reward, alpha)
+            idle = 1 - pattern.mean()
+            agent.append(idle * p * (1 - q)), aloha.append(idle * q * (1 - p))
+        measured = info["throughput"]
+        assert measured[:, 0].mean() == pytest.approx(np.mean(agent), abs=0.005)
+        assert measured[:, 2].mean() == pytest.approx(np.mean(aloha), abs=0.005)  # q-ALOHA
+
+
+def test_optimal_idle_slot_probability_closed_form() -> None:
+    assert optimal_idle_slot_probability(0.3, "success", 1.0) == 1.0
+    assert optimal_idle_slot_probability(0.3, "alpha_fair", 0.0) == 1.0
+    assert optimal_idle_slot_probability(0.7, "alpha_fair", 0.0) == 0.0
+    assert optimal_idle_slot_probability(0.3, "alpha_fair", 1.0) == pytest.approx(0.5)
+    assert optimal_idle_slot_probability(0.3, "alpha_fair", 1e6) == pytest.approx(0.3, abs=1e-4)
+    # It maximises u(a) + u(b) over a grid at alpha = 2.
+    q, p = 0.2, np.linspace(0.01, 0.99, 9801)
+    utility = alpha_fair_utility(p * (1 - q), 2.0, 0.0) + alpha_fair_utility(q * (1 - p), 2.0, 0.0)
+    best = optimal_idle_slot_probability(q, "alpha_fair", 2.0)
+    assert p[np.argmax(utility)] == pytest.approx(best, abs=2e-4)
+
+
+def test_baselines_rank_as_expected_on_tdma_aloha() -> None:
+    env = _make(scenario="tdma+aloha", episode_slots=300)
+    means: dict[str, float] = {}
+    for name in BASELINES:
+        rng, returns = np.random.default_rng(0), []
+        for seed in range(3):
+            env.reset(seed=seed)
+            total, collided = 0.0, False
+            for _ in range(300):
+                _, reward, _, _, info = env.step(baseline_action(name, env.unwrapped, rng))
+                total, collided = total + reward, collided or info["collision"]
+            returns.append(total)
+            if name == "idle_genie":
+                assert not collided
+        means[name] = float(np.mean(returns))
+    assert means["idle_genie"] == max(means.values())
+    assert means["model_aware_optimum"] > max(means["always_transmit"], means["random"]) + 20
+    assert means["best_aloha_q"] >= means["random"]
+
+
+def test_tuned_parameters_come_from_the_grid_on_their_own_seeds() -> None:
+    config = _make().unwrapped.config  # type: ignore[attr-defined]
+    assert tuned_parameter("best_aloha_q", config, "wifi") == 1.0  # silences the WiFi nodes
+    q = tuned_parameter("best_aloha_q", config, "tdma+aloha")
+    assert q in TUNING_GRID and q < 0.5  # sum throughput: colliding with TDMA is costly
+    continuous = _make(action_type="continuous")
+    continuous.reset(seed=0)
+    scores = baseline_action("always_transmit", continuous.unwrapped)
+    assert scores.shape == (2,) and int(np.argmax(scores)) == 1
+
+
+@pytest.mark.parametrize(
+    ("action_type", "action", "match"),
+    [
+        ("discrete", 2, r"out of range; expected an integer in \[0, 1\] \(0 waits"),
+        ("discrete", -1, "out of range"),
+        ("discrete", 0.5, "not integer-valued"),
+        ("continuous", np.full(2, np.nan), "NaN or infinity"),
+        ("continuous", np.zeros(3), r"shape \(1, 3\).*expected \(1, 2\)"),
+        ("continuous", np.full(2, 2.0), r"leaves \[-1, 1\]"),
+    ],
+)
+def test_bad_actions_raise(action_type: str, action: Any, match: str) -> None:
+    env = _make(action_type=action_type)
+    env.reset(seed=0)
+    with pytest.raises(InvalidActionError, match=match):
+        env.step(action)
+
+
+@pytest.mark.parametrize(
+    ("config", "error", "match"),
+    [
+        ({"channels": 3}, ConfigError, "unknown config key 'channels'"),
+        ({"num_channels": 0}, ValueError, r"'num_channels'\]=0 is invalid; expected an int >= 1"),
+        ({"history_slots": 2.5}, ValueError, r"'history_slots'\]=2.5 is invalid"),
+        ({"episode_slots": True}, ValueError, r"'episode_slots'\]=True is invalid"),
+        ({"scenario": "lte"}, ValueError, r"'scenario'\]='lte' is invalid; valid: any, tdma"),
+        ({"mixes": []}, ValueError, r"'mixes'\]=\[\] is invalid; expected a non-empty list"),
+        ({"mixes": ["wifi", "5g"]}, ValueError, r"'mixes'\]=\['wifi', '5g'\] is invalid"),
+        ({"traffic": "poisson"}, ValueError, r"'traffic'\]='poisson' is invalid"),
+        ({"reward": "sum"}, ValueError, r"'reward'\]='sum' is invalid; valid: success"),
+        ({"alpha": -1.0}, ValueError, r"'alpha'\]=-1.0 is invalid; expected a finite number >= 0"),
+        ({"alpha": float("inf")}, ValueError, r"'alpha'\]=inf is invalid"),
+        ({"expose_task": 1}, ValueError, r"'expose_task'\]=1; expected a bool"),
+        ({"action_type": "box"}, ValueError, r"'action_type'\]='box' is invalid"),
+        ({"num_agents": 2}, ValueError, r"'num_agents'\]=2: the Gymnasium env has one"),
+    ],
+)
+def test_bad_config_raises(config: dict[str, Any], error: type[Exception], match: str) -> None:
+    with pytest.raises(error, match=match):
+        _make(**config)
+
+
+def test_unknown_baseline_and_vector_args_raise() -> None:
+    with pytest.raises(ValueError, match="unknown baseline 'best'"):
+        baseline_action("best", _make().unwrapped)
+    with pytest.raises(ValueError, match="num_envs must be >= 1"):
+        MultiAccessVectorEnv(0)
+
+
+def test_pettingzoo_parallel_api_and_seeding() -> None:
+    from pettingzoo.test import parallel_api_test, parallel_seed_test
+
+    from wmoe.envs.multi_access.parallel import MultiAccessParallelEnv
+
+    parallel_api_test(MultiAccessParallelEnv({"episode_slots": 30}), num_cycles=100)
+    parallel_seed_test(lambda: MultiAccessParallelEnv({"num_agents": 3, "num_channels": 2}))
+
+
+def test_pettingzoo_agents_collide_with_each_other() -> None:
+    from wmoe.envs.multi_access.parallel import MultiAccessParallelEnv
+
+    env = MultiAccessParallelEnv({"scenario": "wifi", "reward": "success", "episode_slots": 3})
+    env.reset(seed=0)
+    _, rewards, _, truncated, infos = env.step({"node_0": 1, "node_1": 1})
+    assert rewards == {"node_0": 0.0, "node_1": 0.0}
+    assert infos["node_0"]["collision"] and infos["node_1"]["collision"]
+    assert env.core.collisions[0, :2].tolist() == [1, 1] and not any(truncated.values())
+    _, rewards, _, _, infos = env.step({"node_0": 1, "node_1": 0})
+    assert infos["node_0"]["success"] == (rewards["node_0"] == 1.0) and rewards["node_1"] == 0.0
+    with pytest.raises(ValueError, match=r"actions for \['node_0'\]; expected one for each"):
+        env.step({"node_0": 1})
+    with pytest.raises(InvalidActionError, match="out of range"):
+        env.step({"node_0": 1, "node_1": 5})
+    env.step({"node_0": 0, "node_1": 0})
+    assert env.agents == []
+    with pytest.raises(RuntimeError, match=r"call reset\(\) before step\(\)"):
+        env.step({})
