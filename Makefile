@@ -37,6 +37,9 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/perf/multi_bs_reception.py
 	$(BIN)/python benchmarks/perf/moe_layers.py
 	$(BIN)/python benchmarks/perf/digital_link.py
+	$(BIN)/python benchmarks/perf/satellite_beamforming.py
+	$(BIN)/python benchmarks/perf/multi_access.py
+	$(BIN)/python benchmarks/perf/diffusion_policy.py
 
 clean-venv:
 	rm -rf $(VENV)
