@@ -12,26 +12,15 @@ config draws a coexistence mix per episode, so resets of every mix are included.
 from __future__ import annotations
 
 import argparse
-import statistics
-import time
-from collections.abc import Callable
-from typing import Any
 
 import gymnasium as gym
 import numpy as np
+from env_throughput import median_rates, print_rates
 from gymnasium.vector import SyncVectorEnv
 
 import wmoe  # noqa: F401
 
 ENV_ID = "wmoe/MultiAccess-v0"
-
-
-def steps_per_second(step: Callable[[], Any], env_steps_per_call: int, calls: int) -> float:
-    """Env-steps per second of ``calls`` calls of ``step``."""
-    start = time.perf_counter()
-    for _ in range(calls):
-        step()
-    return env_steps_per_call * calls / (time.perf_counter() - start)
 
 
 def main() -> None:
@@ -65,21 +54,20 @@ def main() -> None:
         if truncated:
             single.reset()
 
-    results: dict[str, list[float]] = {"native vector": [], "SyncVectorEnv": [], "single env": []}
-    for _ in range(args.repeats):
-        results["native vector"].append(steps_per_second(native_step, n, args.vector_calls))
-        results["SyncVectorEnv"].append(steps_per_second(sync_step, n, args.sync_calls))
-        results["single env"].append(steps_per_second(single_step, 1, args.single_calls))
-
-    median = {name: statistics.median(values) for name, values in results.items()}
+    rates = median_rates(
+        {
+            "native vector": (native_step, n, args.vector_calls),
+            "SyncVectorEnv": (sync_step, n, args.sync_calls),
+            "single env": (single_step, 1, args.single_calls),
+        },
+        args.repeats,
+    )
     core = single.unwrapped.core
     print(
         f"{ENV_ID}, default config: {core.num_legacy} legacy node slots, "
         f"{core.num_channels} channel(s), {core.observation_size} observation entries, {n} envs"
     )
-    print(f"{'env':<16} {'env-steps/s':>12} {'native / this':>14}")
-    for name, value in median.items():
-        print(f"{name:<16} {value:12,.0f} {median['native vector'] / value:14.1f}x")
+    print_rates(rates)
 
 
 if __name__ == "__main__":

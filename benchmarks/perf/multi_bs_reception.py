@@ -11,26 +11,16 @@ All three are measured in this one run, alternating, and reported as env-steps p
 from __future__ import annotations
 
 import argparse
-import statistics
 import time
-from collections.abc import Callable
-from typing import Any
 
 import gymnasium as gym
 import numpy as np
+from env_throughput import median_rates, print_rates
 from gymnasium.vector import SyncVectorEnv
 
 import wmoe  # noqa: F401
 
 ENV_ID = "wmoe/MultiBSReception-v0"
-
-
-def steps_per_second(step: Callable[[], Any], env_steps_per_call: int, calls: int) -> float:
-    """Env-steps per second of ``calls`` calls of ``step``."""
-    start = time.perf_counter()
-    for _ in range(calls):
-        step()
-    return env_steps_per_call * calls / (time.perf_counter() - start)
 
 
 def main() -> None:
@@ -58,15 +48,14 @@ def main() -> None:
         if truncated:
             single.reset()
 
-    results: dict[str, list[float]] = {"native vector": [], "SyncVectorEnv": [], "single env": []}
-    for _ in range(args.repeats):
-        results["native vector"].append(
-            steps_per_second(lambda: native.step(batch), n, args.vector_calls)
-        )
-        results["SyncVectorEnv"].append(
-            steps_per_second(lambda: sync.step(batch), n, args.sync_calls)
-        )
-        results["single env"].append(steps_per_second(single_step, 1, args.single_calls))
+    rates = median_rates(
+        {
+            "native vector": (lambda: native.step(batch), n, args.vector_calls),
+            "SyncVectorEnv": (lambda: sync.step(batch), n, args.sync_calls),
+            "single env": (single_step, 1, args.single_calls),
+        },
+        args.repeats,
+    )
 
     core = single.unwrapped.core
     users = rng.integers(0, core.num_users, size=20)
@@ -74,14 +63,11 @@ def main() -> None:
     core.oracle(users)
     oracle_ms = 1000 * (time.perf_counter() - start) / len(users)
 
-    median = {name: statistics.median(values) for name, values in results.items()}
     print(
         f"wmoe/MultiBSReception-v0, default config: {core.num_users} users, "
         f"{core.num_sets} sets x {core.codebook.num_codewords} codewords, {n} envs"
     )
-    print(f"{'env':<16} {'env-steps/s':>12} {'native / this':>14}")
-    for name, value in median.items():
-        print(f"{name:<16} {value:12,.0f} {median['native vector'] / value:14.1f}x")
+    print_rates(rates)
     print(f"oracle (exhaustive search, one user): {oracle_ms:.1f} ms")
 
 

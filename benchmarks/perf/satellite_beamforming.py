@@ -12,27 +12,17 @@ with their ratio, plus the time of one call of each classical baseline on a sing
 from __future__ import annotations
 
 import argparse
-import statistics
 import time
-from collections.abc import Callable
-from typing import Any
 
 import gymnasium as gym
 import numpy as np
+from env_throughput import median_rates, print_rates
 from gymnasium.vector import SyncVectorEnv
 
 import wmoe  # noqa: F401
 from wmoe.envs.satellite_beamforming.baselines import PLANNERS, baseline_action
 
 ENV_ID = "wmoe/SatelliteBeamforming-v0"
-
-
-def steps_per_second(step: Callable[[], Any], env_steps_per_call: int, calls: int) -> float:
-    """Env-steps per second of ``calls`` calls of ``step``."""
-    start = time.perf_counter()
-    for _ in range(calls):
-        step()
-    return env_steps_per_call * calls / (time.perf_counter() - start)
 
 
 def main() -> None:
@@ -50,11 +40,13 @@ def main() -> None:
     native.action_space.seed(0)
     batch = native.action_space.sample()
 
-    results: dict[str, list[float]] = {"native vector": [], "SyncVectorEnv": []}
-    for _ in range(args.repeats):
-        results["native vector"].append(steps_per_second(lambda: native.step(batch), n, args.calls))
-        results["SyncVectorEnv"].append(steps_per_second(lambda: sync.step(batch), n, args.calls))
-    median = {name: statistics.median(values) for name, values in results.items()}
+    rates = median_rates(
+        {
+            "native vector": (lambda: native.step(batch), n, args.calls),
+            "SyncVectorEnv": (lambda: sync.step(batch), n, args.calls),
+        },
+        args.repeats,
+    )
 
     single = gym.make(ENV_ID)
     single.reset(seed=0)
@@ -71,9 +63,7 @@ def main() -> None:
         f"sub-bands, {core.array_size[0]}x{core.array_size[1]} array, "
         f"{core.num_terminals} GEO terminals, {n} envs"
     )
-    print(f"{'env':<16} {'env-steps/s':>12} {'native / this':>14}")
-    for name, value in median.items():
-        print(f"{name:<16} {value:12,.0f} {median['native vector'] / value:14.1f}x")
+    print_rates(rates)
     for name, ms in baseline_ms.items():
         print(f"baseline {name} (one env): {ms:.1f} ms")
 
