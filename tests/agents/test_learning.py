@@ -67,3 +67,24 @@ def test_ppo_beats_the_best_heuristic_on_expert_routing(tmp_path: Path) -> None:
     heuristics = ("naive_gate", "channel_aware_gate", "best_snr", "join_shortest_queue")
     best = max(means[name] for name in (*heuristics, "min_cost", "random"))
     assert means["agent"] > best, means
+
+
+@pytest.mark.slow
+def test_diffusion_sac_approaches_strongest_n(
+    tmp_path: Path, reception_config: dict[str, Any]
+) -> None:
+    args = TrainArgs(
+        algo="diffusion-sac",
+        env=ENV_ID,
+        log_folder=tmp_path,
+        n_timesteps=30_000,
+        env_kwargs={"config": reception_config},
+        eval_freq=-1,
+        save_freq=-1,
+        verbose=0,
+    )
+    train(args)  # diffusion_sac.yml: continuous scores, gamma 0, imitation of the expert precoder
+    report = evaluate_run("diffusion-sac", ENV_ID, tmp_path, n_episodes=10, seed=1000)
+    means = {name: float(returns.mean()) for name, returns in report.returns.items()}
+    random, strongest, agent = means["random"], means["strongest_n"], means["agent"]
+    assert agent >= random + 0.8 * (strongest - random), means
