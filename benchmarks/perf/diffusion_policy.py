@@ -7,8 +7,10 @@ Run from the repository root (uses the default synthetic scenario of
 
 Table 1: actions per second of a ``DiffusionActor`` on the env's continuous action form
 (BS and codeword scores), in eval mode without gradients, at batch 1 and 256, for the
-5-step DDPM chain (stochastic acting), 2-step DDIM (``inference_steps=2``) and the 5-step
-deterministic DDIM mean chain (``deterministic=True``), with an MLP and MoE denoisers.
+5-step DDPM chain (stochastic acting), 2-step DDIM (``inference_steps=2``) and deterministic
+acting (``deterministic=True``: 8 fixed-noise 5-step DDIM chains per action, the actor's
+first chain; the policy's critic pick among them is not included), with MLP and MoE
+denoisers.
 Table 2: env steps per second of ``DiffusionSAC.learn`` (4 envs, ``train_freq`` 1, one
 gradient step per call, batch 256) per denoiser preset, after ``learning_starts``. Every
 variant is measured in this one run, round-robin, and the median over rounds is reported with
@@ -32,7 +34,7 @@ from wmoe.agents.vec_env import make_sb3_vec_env
 ENV_ID = "wmoe/MultiBSReception-v0"
 CONFIG = {"action_type": "continuous", "observe_rx_power": True}
 PRESETS = ("mlp", "moe-top1", "moe-top2", "table7-baseline", "table7-moe-top2")
-SAMPLERS = ("ddpm-5", "ddim-2", "ddim-5 mean chain")
+SAMPLERS = ("ddpm-5", "ddim-2", "deterministic")
 
 
 def _actor(preset: str, sampler: str, env: gym.Env) -> DiffusionActor:
@@ -60,12 +62,12 @@ def sampling_table(rounds: int) -> None:
     env = gym.make(ENV_ID, config=CONFIG)
     obs_dim = env.observation_space.shape[0]  # type: ignore[index]
     print(f"Table 1: actions/s, action width {env.action_space.shape[0]}")  # type: ignore[index]
-    print(f"{'denoiser':<16} {'sampler':<18} {'batch 1':>10} {'batch 256':>11} {'x mlp':>7}")
+    print(f"{'denoiser':<16} {'sampler':<14} {'batch 1':>10} {'batch 256':>11} {'x mlp':>7}")
     rates: dict[tuple[str, str, int], list[float]] = {}
     actors = {(p, s): _actor(p, s, env) for p in PRESETS for s in SAMPLERS}
     for _ in range(rounds):
         for (preset, sampler), actor in actors.items():
-            deterministic = sampler.endswith("mean chain")
+            deterministic = sampler == "deterministic"
             for batch, repeats in ((1, 200), (256, 20)):
                 obs = torch.rand(batch, obs_dim)
 
@@ -84,7 +86,7 @@ def sampling_table(rounds: int) -> None:
             one = statistics.median(rates[(preset, sampler, 1)])
             many = statistics.median(rates[(preset, sampler, 256)])
             base = statistics.median(rates[("mlp", sampler, 256)])
-            print(f"{preset:<16} {sampler:<18} {one:10.0f} {many:11.0f} {many / base:7.2f}")
+            print(f"{preset:<16} {sampler:<14} {one:10.0f} {many:11.0f} {many / base:7.2f}")
 
 
 def training_table(rounds: int, steps: int) -> None:
