@@ -210,3 +210,12 @@ def test_deterministic_box_action_is_the_candidate_the_critic_values_most(
     best = candidates[torch.arange(len(obs)), q.squeeze(-1).argmax(dim=1)]
     torch.testing.assert_close(chosen, best)
     assert len({tuple(row) for row in best.round(decimals=4).tolist()}) > 1
+
+
+def test_a_saved_actor_rebuilds_with_its_schedule(tmp_path: Path) -> None:
+    actor = _actor(spaces.Box(-1, 1, (2,)), diffusion_steps=3, beta_min=0.2, beta_max=5.0)
+    actor.save(str(tmp_path / "actor.pt"))
+    loaded = DiffusionActor.load(str(tmp_path / "actor.pt"))
+    torch.testing.assert_close(loaded.schedule.alpha_bars, actor.schedule.alpha_bars)
+    obs = torch.rand(3, 3)
+    torch.testing.assert_close(loaded(obs, deterministic=True), actor(obs, deterministic=True))

@@ -131,6 +131,7 @@ class DiffusionActor(BasePolicy):
             else get_action_dim(action_space)
         )
         self.schedule = VPSchedule(diffusion_steps, beta_min, beta_max)
+        self.beta_range = (beta_min, beta_max)
         self.inference_steps = inference_steps
         self._inference_subsequence = (
             None
@@ -157,6 +158,8 @@ class DiffusionActor(BasePolicy):
             network=self.network,
             activation_fn=self.activation_fn,
             diffusion_steps=self.schedule.num_steps,
+            beta_min=self.beta_range[0],
+            beta_max=self.beta_range[1],
             time_embed_dim=self.time_embed_dim,
             noise_conditioned_routing=self.noise_conditioned_routing,
             logit_scale=self.logit_scale,
