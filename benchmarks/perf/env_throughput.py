@@ -11,8 +11,23 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+import gymnasium as gym
+from gymnasium.vector import SyncVectorEnv
+
+import wmoe  # noqa: F401  (registers the envs)
+
 # A way to step an env: (function doing one call, env-steps per call, calls per repeat).
 Stepper = tuple[Callable[[], Any], int, int]
+
+
+def seeded_envs(env_id: str, num_envs: int) -> tuple[Any, SyncVectorEnv, gym.Env[Any, Any]]:
+    """Native vector env, ``SyncVectorEnv`` and one single env; default config, seed 0."""
+    native = gym.make_vec(env_id, num_envs=num_envs)
+    sync = SyncVectorEnv([lambda: gym.make(env_id) for _ in range(num_envs)])
+    single = gym.make(env_id)
+    for env in (native, sync, single):
+        env.reset(seed=0)
+    return native, sync, single
 
 
 def steps_per_second(step: Callable[[], Any], env_steps_per_call: int, calls: int) -> float:

@@ -13,10 +13,8 @@ from __future__ import annotations
 
 import argparse
 
-import gymnasium as gym
 import numpy as np
-from env_throughput import median_rates, print_rates
-from gymnasium.vector import SyncVectorEnv
+from env_throughput import median_rates, print_rates, seeded_envs
 
 import wmoe  # noqa: F401
 
@@ -33,12 +31,7 @@ def main() -> None:
     args = parser.parse_args()
     n = args.num_envs
 
-    native = gym.make_vec(ENV_ID, num_envs=n)
-    sync = SyncVectorEnv([lambda: gym.make(ENV_ID) for _ in range(n)])
-    single = gym.make(ENV_ID)
-    native.reset(seed=0)
-    sync.reset(seed=0)
-    single.reset(seed=0)
+    native, sync, single = seeded_envs(ENV_ID, n)
     rng = np.random.default_rng(0)
     batches = rng.integers(0, 2, size=(16, n))
     counter = iter(range(10**12))

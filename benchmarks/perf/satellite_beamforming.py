@@ -14,10 +14,8 @@ from __future__ import annotations
 import argparse
 import time
 
-import gymnasium as gym
 import numpy as np
-from env_throughput import median_rates, print_rates
-from gymnasium.vector import SyncVectorEnv
+from env_throughput import median_rates, print_rates, seeded_envs
 
 import wmoe  # noqa: F401
 from wmoe.envs.satellite_beamforming.baselines import PLANNERS, baseline_action
@@ -33,10 +31,7 @@ def main() -> None:
     args = parser.parse_args()
     n = args.num_envs
 
-    native = gym.make_vec(ENV_ID, num_envs=n)
-    sync = SyncVectorEnv([lambda: gym.make(ENV_ID) for _ in range(n)])
-    native.reset(seed=0)
-    sync.reset(seed=0)
+    native, sync, single = seeded_envs(ENV_ID, n)
     native.action_space.seed(0)
     batch = native.action_space.sample()
 
@@ -48,8 +43,6 @@ def main() -> None:
         args.repeats,
     )
 
-    single = gym.make(ENV_ID)
-    single.reset(seed=0)
     baseline_ms = {}
     for name in PLANNERS:
         start = time.perf_counter()
