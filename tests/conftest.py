@@ -1,4 +1,7 @@
-"""Shared fixtures: an isolated data folder, one torch thread, a small synthetic scenario."""
+"""Shared fixtures: an isolated data folder, one torch thread, a small synthetic scenario.
+
+Also the Hypothesis profiles of the property-based tests.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +11,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import settings
+
+# A fixed number of derandomised examples, so the property-based suite has a bounded run time
+# and every run draws the same cases. HYPOTHESIS_PROFILE=explore draws new cases, many more.
+settings.register_profile("ci", max_examples=12, derandomize=True, deadline=None)
+settings.register_profile("explore", max_examples=300, deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 _DATA_DIR = tempfile.mkdtemp(prefix="wmoe-test-data-")
 os.environ["WMOE_DATA_DIR"] = _DATA_DIR

@@ -13,6 +13,9 @@ import yaml
 
 from wmoe.paths import default_data_dir
 
+INTERRUPTED_STATUS = 130
+"""Exit status after Ctrl-C or SIGTERM (128 + SIGINT, the shell's convention)."""
+
 
 def parse_key_values(items: Sequence[str] | None) -> dict[str, Any]:
     """Parse ``key:value`` strings into a dict; values are YAML scalars or flow collections.
@@ -40,8 +43,18 @@ def parse_key_values(items: Sequence[str] | None) -> dict[str, Any]:
 
 
 def _cmd_envs(args: argparse.Namespace) -> int:
-    from wmoe.envs.registration import ENV_TABLE
+    from wmoe.config import markdown_table, text_table
+    from wmoe.envs.config_docs import sync_readme
+    from wmoe.envs.registration import ENV_TABLE, config_schema
 
+    if args.sync_readme:
+        changed = sync_readme(Path(args.sync_readme))
+        print(f"{args.sync_readme}: config tables {'updated' if changed else 'already current'}")
+        return 0
+    if args.describe:
+        schema = config_schema(args.describe)
+        print(markdown_table(schema) if args.markdown else text_table(schema))
+        return 0
     width = max(len(entry.env_id) for entry in ENV_TABLE)
     for entry in ENV_TABLE:
         print(f"{entry.env_id:<{width}}  {entry.summary}")
@@ -248,7 +261,19 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--num-threads", type=int, default=1, help="torch threads (default 1)")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    sub.add_parser("envs", help="list the registered environments").set_defaults(func=_cmd_envs)
+    envs = sub.add_parser("envs", help="list the registered environments or describe one")
+    envs.add_argument(
+        "--describe",
+        metavar="ENV_ID",
+        help="print the env's config table (key, default, type, unit, valid range, meaning)",
+    )
+    envs.add_argument("--markdown", action="store_true", help="with --describe: as Markdown")
+    envs.add_argument(
+        "--sync-readme",
+        metavar="PATH",
+        help="rewrite the generated config tables of a README between their markers",
+    )
+    envs.set_defaults(func=_cmd_envs)
 
     scenario = sub.add_parser("scenario", help="scenario data")
     scenario_sub = scenario.add_subparsers(dest="scenario_command", required=True)
@@ -383,6 +408,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ValueError, FileNotFoundError, FileExistsError) as error:
         print(f"wmoe: error: {error}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("wmoe: interrupted", file=sys.stderr)
+        return INTERRUPTED_STATUS
     return status
 
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -232,3 +234,62 @@ def test_reproduce_case_study_rejects_an_unknown_network(tmp_path):
     result = run("reproduce", "case-study", "--networks", "nope", env_dir=tmp_path)
     assert result.returncode == 2
     assert "unknown network preset 'nope'" in result.stderr
+
+
+def test_envs_describe_prints_the_schema_table(tmp_path):
+    result = run("envs", "--describe", "wmoe/MultiBSReception-v0", env_dir=tmp_path)
+    assert result.returncode == 0, result.stderr
+    header, *rows = result.stdout.splitlines()
+    assert header.split()[:5] == ["key", "default", "type", "unit", "valid"]
+    row = next(line for line in rows if line.startswith("tx_power_dbm "))
+    assert row.split()[1:5] == ["23.0", "float", "dBm", "[-40,"]
+    markdown = run("envs", "--describe", "wmoe/MultiAccess-v0", "--markdown", env_dir=tmp_path)
+    assert markdown.stdout.startswith("| key | default | type | unit | valid | meaning |")
+    unknown = run("envs", "--describe", "wmoe/Nope-v0", env_dir=tmp_path)
+    assert unknown.returncode == 2
+    assert "unknown env 'wmoe/Nope-v0'; the suite's envs are: wmoe/" in unknown.stderr
+
+
+def test_bad_env_config_is_a_clear_error_not_a_traceback(tmp_path):
+    result = run(
+        "train",
+        "--algo",
+        "ppo",
+        "--env",
+        "wmoe/MultiAccess-v0",
+        "-f",
+        str(tmp_path / "logs"),
+        "--env-kwargs",
+        "config.alpha:.nan",
+        env_dir=tmp_path,
+    )
+    assert result.returncode == 2
+    assert "wmoe: error: config['alpha']=nan is invalid" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_sigterm_during_train_checkpoints_and_exits_cleanly(tmp_path, reception_config):
+    env_kwargs = [f"config.{key}:{value}" for key, value in reception_config.items()]
+    logs = tmp_path / "logs"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "wmoe.cli", "train", "--algo", "ppo"]
+        + ["--env", "wmoe/MultiBSReception-v0", "-f", str(logs), "-n", "10000000"]
+        + ["--eval-freq", "-1", "--save-freq", "-1", "--env-kwargs", *env_kwargs]
+        + ["--hyperparams", "n_envs:2", "n_steps:32", "batch_size:32"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "WMOE_DATA_DIR": str(tmp_path)},
+    )
+    progress = logs / "ppo" / "wmoe-MultiBSReception-v0_1" / "log" / "0" / "progress.csv"
+    deadline = time.monotonic() + 240
+    while not (progress.is_file() and progress.stat().st_size > 0):
+        assert process.poll() is None, process.communicate()
+        assert time.monotonic() < deadline, "training never wrote its first log row"
+        time.sleep(0.5)
+    process.send_signal(signal.SIGTERM)
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 130
+    assert "resume with: wmoe train --algo ppo" in stderr
+    assert "Traceback" not in stderr and "KeyboardInterrupt" not in stderr
+    assert list((logs / "ppo" / "wmoe-MultiBSReception-v0_1").glob("rl_model_*_steps.zip"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import typing
 from typing import Any
 
 import gymnasium as gym
@@ -24,8 +25,9 @@ from wmoe.envs.multi_access.baselines import (
     tdma_aloha_parameters,
     tuned_parameter,
 )
+from wmoe.envs.multi_access.config import ANY_SCENARIO, MixName, MultiAccessConfig
 from wmoe.envs.multi_access.core import MultiAccessCore, alpha_fair_utility, jain_index
-from wmoe.envs.multi_access.scenarios import MIX_NAMES, MIXES, sample_nodes
+from wmoe.envs.multi_access.scenarios import MIX_NAMES, MIXES, TRAFFIC_MODELS, sample_nodes
 from wmoe.envs.multi_access.vector import MultiAccessVectorEnv
 
 ENV_ID = "wmoe/MultiAccess-v0"
@@ -253,27 +255,55 @@ def test_bad_actions_raise(action_type: str, action: Any, match: str) -> None:
 
 
 @pytest.mark.parametrize(
-    ("config", "error", "match"),
+    ("config", "match"),
     [
-        ({"channels": 3}, ConfigError, "unknown config key 'channels'"),
-        ({"num_channels": 0}, ValueError, r"'num_channels'\]=0 is invalid; expected an int >= 1"),
-        ({"history_slots": 2.5}, ValueError, r"'history_slots'\]=2.5 is invalid"),
-        ({"episode_slots": True}, ValueError, r"'episode_slots'\]=True is invalid"),
-        ({"scenario": "lte"}, ValueError, r"'scenario'\]='lte' is invalid; valid: any, tdma"),
-        ({"mixes": []}, ValueError, r"'mixes'\]=\[\] is invalid; expected a non-empty list"),
-        ({"mixes": ["wifi", "5g"]}, ValueError, r"'mixes'\]=\['wifi', '5g'\] is invalid"),
-        ({"traffic": "poisson"}, ValueError, r"'traffic'\]='poisson' is invalid"),
-        ({"reward": "sum"}, ValueError, r"'reward'\]='sum' is invalid; valid: success"),
-        ({"alpha": -1.0}, ValueError, r"'alpha'\]=-1.0 is invalid; expected a finite number >= 0"),
-        ({"alpha": float("inf")}, ValueError, r"'alpha'\]=inf is invalid"),
-        ({"expose_task": 1}, ValueError, r"'expose_task'\]=1; expected a bool"),
-        ({"action_type": "box"}, ValueError, r"'action_type'\]='box' is invalid"),
-        ({"num_agents": 2}, ValueError, r"'num_agents'\]=2: the Gymnasium env has one"),
+        ({"channels": 3}, "unknown config key 'channels'; valid keys are: num_channels"),
+        ({"num_channels": 0}, r"config\['num_channels'\]=0 is invalid.*expected int, \[1, 16\]"),
+        ({"history_slots": 2.5}, r"config\['history_slots'\]=2.5 is invalid.*valid integer"),
+        ({"episode_slots": True}, r"config\['episode_slots'\]=True is invalid.*valid integer"),
+        ({"scenario": "lte"}, r"config\['scenario'\]='lte' is invalid.*'any' \| 'tdma\+aloha'"),
+        ({"mixes": []}, r"config\['mixes'\]=\[\] is invalid.*length >= 1"),
+        ({"mixes": "wifi"}, r"config\['mixes'\]='wifi' is invalid.*valid list"),
+        ({"mixes": ["wifi", "5g"]}, r"config\['mixes'\]\[1\]='5g' is invalid.*'wifi'"),
+        ({"traffic": "poisson"}, r"config\['traffic'\]='poisson' is invalid.*'bursty'"),
+        ({"reward": "sum"}, r"config\['reward'\]='sum' is invalid.*'success' \| 'alpha_fair'"),
+        ({"alpha": -1.0}, r"config\['alpha'\]=-1.0 is invalid.*\[0, 10\]"),
+        ({"alpha": float("inf")}, r"config\['alpha'\]=inf is invalid.*finite number"),
+        ({"alpha": "0"}, r"config\['alpha'\]='0' is invalid.*valid number"),
+        ({"expose_task": 1}, r"config\['expose_task'\]=1 is invalid.*valid boolean"),
+        ({"expose_task": "no"}, r"config\['expose_task'\]='no' is invalid.*valid boolean"),
+        ({"action_type": "box"}, r"config\['action_type'\]='box' is invalid"),
+        ({"num_agents": 2}, r"config\['num_agents'\]=2 is invalid: the Gymnasium env has one"),
     ],
 )
-def test_bad_config_raises(config: dict[str, Any], error: type[Exception], match: str) -> None:
-    with pytest.raises(error, match=match):
+def test_bad_config_raises(config: dict[str, Any], match: str) -> None:
+    with pytest.raises(ConfigError, match=match):
         _make(**config)
+    with pytest.raises(ConfigError, match=match):
+        MultiAccessVectorEnv(2, config)
+
+
+def test_schema_lists_every_mix_and_traffic_model() -> None:
+    # The Literals of the schema are written out; they must name exactly the sampler's mixes.
+    assert typing.get_args(MixName) == MIX_NAMES == tuple(MIXES)
+    assert MultiAccessConfig().mixes == list(MIX_NAMES)
+    traffic = typing.get_args(MultiAccessConfig.model_fields["traffic"].annotation)
+    assert traffic == TRAFFIC_MODELS
+    scenario = typing.get_args(MultiAccessConfig.model_fields["scenario"].annotation)
+    assert scenario == (ANY_SCENARIO, *MIX_NAMES)
+
+
+def test_pettingzoo_env_defaults_to_two_agents_and_validates() -> None:
+    from wmoe.envs.multi_access.parallel import MultiAccessParallelEnv
+
+    assert MultiAccessParallelEnv().config == {**MultiAccessConfig.defaults(), "num_agents": 2}
+    assert MultiAccessParallelEnv({"num_agents": 1}).possible_agents == ["node_0"]
+    with pytest.raises(ConfigError, match=r"config\['num_agents'\]=0 is invalid"):
+        MultiAccessParallelEnv({"num_agents": 0})
+    with pytest.raises(ConfigError, match=r"config\['mixes'\]\[0\]='lte' is invalid"):
+        MultiAccessParallelEnv({"mixes": ["lte"]})
+    with pytest.raises(ConfigError, match=r"config=\[\('num_agents', 2\)\] is invalid"):
+        MultiAccessParallelEnv([("num_agents", 2)])  # type: ignore[arg-type]
 
 
 def test_unknown_baseline_and_vector_args_raise() -> None:

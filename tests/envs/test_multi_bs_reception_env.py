@@ -205,11 +205,23 @@ def test_bad_actions_raise(reception_config, overrides, action, match):
 @pytest.mark.parametrize(
     ("overrides", "error", "match"),
     [
-        ({"num_cooperating_bs": 19}, ValueError, "exceeds the scenario's 18 base stations"),
+        ({"num_cooperating_bs": 19}, ConfigError, r"'num_cooperating_bs'\]=19 .*\[1, 18\]"),
         ({"no_such_key": 1}, ConfigError, "unknown config key 'no_such_key'"),
-        ({"action_type": "box"}, ValueError, "action_type='box' is not one of"),
-        ({"codebook": "nope"}, ValueError, "nope"),
-        ({"episode_length": 0}, ValueError, "episode_length must be a positive integer"),
+        ({"action_type": "box"}, ConfigError, r"config\['action_type'\]='box' is invalid"),
+        ({"codebook": "nope"}, ConfigError, r"config\['codebook'\]='nope' is invalid"),
+        ({"episode_length": 0}, ConfigError, r"config\['episode_length'\]=0 is invalid"),
+        # The cases issue 17 found accepted.
+        ({"tx_power_dbm": float("nan")}, ConfigError, r"'tx_power_dbm'\]=nan .*finite .*dBm"),
+        ({"noise_figure_db": float("nan")}, ConfigError, r"'noise_figure_db'\]=nan"),
+        ({"bs_panel": [0, 2]}, ConfigError, r"config\['bs_panel'\]\[0\]=0 is invalid"),
+        ({"interferer_alpha": -3}, ConfigError, r"'interferer_alpha'\]=-3 .*\[0, 1\]"),
+        ({"episode_length": True}, ConfigError, r"'episode_length'\]=True .*valid integer"),
+        ({"num_cooperating_bs": True}, ConfigError, r"'num_cooperating_bs'\]=True"),
+        ({"max_rank": 9}, ConfigError, r"'max_rank'\]=9 .*\[1, 4\]"),
+        ({"observe_rx_power": "no"}, ConfigError, r"'observe_rx_power'\]='no' .*boolean"),
+        ({"info_oracle": "False"}, ConfigError, r"'info_oracle'\]='False' .*boolean"),
+        ({"ue_antennas": 2}, ConfigError, "max_rank=4 exceeds ue_antennas=2"),
+        ({"codebook": "3gpp-2port", "max_rank": 2}, ConfigError, "needs ue_antennas=2"),
     ],
 )
 def test_bad_config_raises(reception_config, overrides, error, match):
@@ -236,7 +248,8 @@ def test_masks_on_continuous_and_render_mode_raise(reception_config):
 def test_codeword_rates_equal_generic_effective_gram(reception_config, codebook, ue_antennas):
     from wmoe.phy.receivers import effective_gram, mmse_sinr_from_gram
 
-    core = make(reception_config, codebook=codebook, ue_antennas=ue_antennas).unwrapped.core
+    config = {"codebook": codebook, "ue_antennas": ue_antennas, "max_rank": min(4, ue_antennas)}
+    core = make(reception_config, **config).unwrapped.core
     users = np.arange(25)
     gram = core.set_gram(users, (users * 31) % core.num_sets)
     generic = sum_rate(mmse_sinr_from_gram(effective_gram(gram[:, None], core.codebook.matrices)))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import typing
 from typing import Any
 
 import gymnasium as gym
@@ -17,8 +18,10 @@ import wmoe  # noqa: F401
 from wmoe.config import ConfigError
 from wmoe.envs.action_checks import InvalidActionError
 from wmoe.envs.satellite_beamforming.baselines import BASELINES, baseline_action
+from wmoe.envs.satellite_beamforming.config import BAND_PRESETS, SatelliteConfig
 from wmoe.envs.satellite_beamforming.core import PRECODERS, Decision, SatelliteCore
 from wmoe.envs.satellite_beamforming.vector import SatelliteBeamformingVectorEnv
+from wmoe.phy.ntn_channel import NTN_SCENARIOS
 from wmoe.phy.orbits import slant_range_from_elevation
 from wmoe.phy.propagation import free_space_path_loss_db
 
@@ -129,10 +132,10 @@ def test_power_budget_is_enforced() -> None:
 
 
 def test_geo_penalty_counts_db_above_threshold() -> None:
-    env = _make(geo_penalty_per_db=0.5, geo_i_over_n_threshold_db=-80.0)
+    env = _make(geo_penalty_per_db=0.5, geo_i_over_n_threshold_db=-60.0)
     env.reset(seed=2)
     _, reward, _, _, info = env.step(baseline_action("four_colour_full_power", env.unwrapped))
-    excess = np.maximum(info["geo_i_over_n_db"] + 80.0, 0.0).sum()
+    excess = np.maximum(info["geo_i_over_n_db"] + 60.0, 0.0).sum()
     assert info["geo_penalty"] == pytest.approx(0.5 * excess) and excess > 0
     assert reward == pytest.approx(info["user_se_bps_hz"].mean() - 0.5 * excess)
 
@@ -243,23 +246,135 @@ def test_bad_actions_raise(action_type: str, action: Any, match: str) -> None:
 
 
 @pytest.mark.parametrize(
-    ("config", "error", "match"),
+    ("config", "match"),
     [
-        ({"beams": 3}, ConfigError, "unknown config key 'beams'"),
-        ({"band": "ku"}, ValueError, r"config\['band'\]='ku' is invalid; valid: ka, s"),
-        ({"action_type": "box"}, ValueError, r"'action_type'\]='box' is invalid"),
-        ({"num_users": 0}, ValueError, r"'num_users'\]=0 is invalid; expected an int >= 1"),
-        ({"step_s": 0.0}, ValueError, r"'step_s'\]=0.0 .* number > 0"),
-        ({"arrival_probability": 1.5}, ValueError, r"'arrival_probability'\]=1.5 .* <= 1"),
-        ({"beam_power_cap": 0.5}, ValueError, r"'beam_power_cap'\]=0.5 .* >= 1"),
-        ({"rain_rate_range_mm_per_h": [5, 1]}, ValueError, "0 < low <= high"),
-        ({"reference_latitude_deg": math.nan}, ValueError, "'reference_latitude_deg'"),
-        ({"footprint_radius_m": -1.0}, ValueError, r"'footprint_radius_m'\]=-1.0"),
+        ({"beams": 3}, "unknown config key 'beams'; valid keys are: band, num_users"),
+        ({"band": "ku"}, r"config\['band'\]='ku' is invalid.*expected 'ka' \| 's'"),
+        ({"action_type": "box"}, r"config\['action_type'\]='box' is invalid"),
+        ({"num_users": 0}, r"config\['num_users'\]=0 is invalid.*expected int, \[1, 64\]"),
+        ({"num_users": True}, r"config\['num_users'\]=True is invalid.*valid integer"),
+        ({"step_s": 0.0}, r"config\['step_s'\]=0.0 is invalid.*\(0, 60\] \[s\]"),
+        ({"altitude_m": 35786e3}, r"config\['altitude_m'\]=35786000.0 is invalid.*\[m\]"),
+        ({"arrival_probability": 1.5}, r"config\['arrival_probability'\]=1.5 .*\[0, 1\]"),
+        ({"beam_power_cap": 0.5}, r"config\['beam_power_cap'\]=0.5 is invalid.*\[1, 64\]"),
+        ({"outdated_csi": "no"}, r"config\['outdated_csi'\]='no' is invalid.*valid boolean"),
+        (
+            {"rain_rate_range_mm_per_h": [5, 1]},
+            r"rain_rate_range_mm_per_h=\[5.0, 1.0\] has low > high; give \[low, high\]",
+        ),
+        (
+            {"rain_rate_range_mm_per_h": [0.0, 1.0]},
+            r"config\['rain_rate_range_mm_per_h'\]\[0\]=0.0 is invalid.*items \(0, 250\]",
+        ),
+        ({"rain_rate_range_mm_per_h": [1.0]}, r"=\[1.0\] is invalid.*length 2"),
+        (
+            {"reference_latitude_deg": math.nan},
+            r"config\['reference_latitude_deg'\]=nan is invalid.*finite number",
+        ),
+        ({"footprint_radius_m": -1.0}, r"config\['footprint_radius_m'\]=-1.0 is invalid.*\(0,"),
+        ({"geo_i_over_n_threshold_db": math.inf}, r"'geo_i_over_n_threshold_db'\]=inf"),
     ],
 )
-def test_bad_config_raises(config: dict[str, Any], error: type[Exception], match: str) -> None:
-    with pytest.raises(error, match=match):
+def test_bad_config_raises(config: dict[str, Any], match: str) -> None:
+    with pytest.raises(ConfigError, match=match):
         _make(**config)
+    with pytest.raises(ConfigError, match=match):
+        SatelliteBeamformingVectorEnv(2, config)
+
+
+def test_schema_choices_match_the_presets_and_tables() -> None:
+    fields = SatelliteConfig.model_fields
+    assert typing.get_args(fields["band"].annotation) == tuple(BAND_PRESETS)
+    assert typing.get_args(fields["ntn_scenario"].annotation) == NTN_SCENARIOS
+
+
+@pytest.mark.parametrize(
+    ("config", "reached", "longest"),
+    [
+        ({"episode_length": 400}, r"-1.9 deg", 238),
+        ({"step_s": 10.0}, r"2.9 deg", 46),
+        ({"altitude_m": 300e3, "episode_length": 200}, r"3.2 deg", 132),
+    ],
+)
+def test_pass_too_long_for_its_geometry_raises(
+    config: dict[str, Any], reached: str, longest: int
+) -> None:
+    # These passes used to crash at reset() with an elevation error of the TR 38.811 tables.
+    names = ".*".join(f"{key}={value!r}" for key, value in config.items())
+    match = rf"the pass is too long.*{names}.*seen at {reached} elevation.*below the 10 deg"
+    with pytest.raises(ConfigError, match=match) as error:
+        _make(**config)
+    assert f"episode_length <= {longest} with the other keys" in str(error.value)
+    assert "raise altitude_m, or shrink the area (footprint_radius_m" in str(error.value)
+    _make(**{**config, "episode_length": longest}).reset(seed=0)
+
+
+def test_area_too_wide_for_any_pass_raises() -> None:
+    config = {"altitude_m": 300e3, "footprint_radius_m": 1500e3, "episode_length": 2}
+    with pytest.raises(ConfigError, match=r"even a one-step pass is too long: raise altitude_m"):
+        _make(**config)
+
+
+def _longest(config: SatelliteConfig) -> int:
+    return config.model_copy(update={"episode_length": 10_000}).longest_episode()
+
+
+def test_pass_rule_counts_drift_and_hot_spots() -> None:
+    base = SatelliteConfig()
+    fast = SatelliteConfig(user_speed_mps=300.0)
+    clustered = SatelliteConfig(user_distribution="clustered", cluster_std_m=50e3)
+    assert fast.area_radius_m(100) == base.area_radius_m(100) + 290.0 * 2.0 * 100
+    assert clustered.area_radius_m(100) == base.area_radius_m(100) + 4 * 50e3
+    assert _longest(fast) < _longest(base) and _longest(clustered) < _longest(base)
+    with pytest.raises(ConfigError, match=r"user_speed_mps=300.0, the satellite is seen at"):
+        _make(user_speed_mps=300.0, episode_length=_longest(fast) + 1)
+    with pytest.raises(ConfigError, match=r"cluster_std_m=50000.0, the satellite is seen at"):
+        _make(
+            user_distribution="clustered",
+            cluster_std_m=50e3,
+            episode_length=_longest(clustered) + 1,
+        )
+
+
+@pytest.mark.parametrize("extra_steps", [0, 1])
+def test_pass_rule_is_the_core_geometry(extra_steps: int) -> None:
+    # Users on the edge of the widest area of the rule, seen at the pass's final observation:
+    # at the longest accepted pass the core's channel draw works, one step longer it fails.
+    config = SatelliteConfig(
+        num_users=64, user_speed_mps=0.0, arrival_probability=0.0, num_geo_terminals=0
+    )
+    length = _longest(config) + extra_steps
+    core = SatelliteCore({**config.model_dump(), "episode_length": length}, 1)
+    rng = np.random.default_rng(0)
+    core.reset(ENV0, [rng])
+    angle = np.linspace(0.0, 2.0 * np.pi, 64, endpoint=False)
+    core.user_offsets_m[0] = 100e3 * np.stack([np.cos(angle), np.sin(angle)], axis=-1)
+    core.cross_offset_m[0] = 100e3
+    core.steps[0] = length - 1
+    decision = Decision(np.zeros((1, 64)), np.zeros((1, 64), int), np.zeros(1, int))
+    if extra_steps:
+        with pytest.raises(ValueError, match=r"elevation_deg must lie in \[10, 90\]"):
+            core.step(ENV0, decision, [rng])
+    else:
+        core.step(ENV0, decision, [rng])
+        lowest = core.elevation_deg[0].min()
+        assert lowest >= 10.0
+        assert lowest == pytest.approx(config.lowest_elevation_deg(length), abs=0.02)
+
+
+def test_long_pass_from_a_higher_orbit_runs_to_the_end() -> None:
+    # 400 x 2 s would take a 600 km LEO below 10 deg; at 1200 km the rule accepts it.
+    with pytest.raises(ConfigError, match="the pass is too long"):
+        _make(episode_length=400)
+    env = _make(altitude_m=1200e3, episode_length=400, user_distribution="clustered")
+    env.reset(seed=0)
+    elevations = []
+    for step in range(400):
+        _, reward, terminated, truncated, info = env.step(env.action_space.sample())
+        assert math.isfinite(float(reward)) and not terminated and truncated == (step == 399)
+        elevations.append(info["elevation_deg"].min())
+    assert 10.0 <= min(elevations) < 20.0
+    assert _core(env).elevation_deg.min() >= 10.0  # the final observation's geometry
 
 
 def test_unknown_baseline_and_vector_args_raise() -> None:

@@ -32,17 +32,6 @@ from wmoe.paths import atomic_write, default_data_dir
 CACHE_FORMAT = 2
 
 SPLITS = ("train", "validation", "test")  # the parts of a DatasetSplit, in order
-# Keys of an env config that say which system it uses and where that is cached.
-SYSTEM_CONFIG_KEYS = (
-    "dataset",
-    "dataset_root",
-    "backbone",
-    "num_experts",
-    "stage1_epochs",
-    "stage2_epochs",
-    "training_seed",
-    "cache_dir",
-)
 
 
 @dataclass(frozen=True)
@@ -138,8 +127,10 @@ def system_config(config: Mapping[str, Any]) -> SystemConfig:
     """The trained system an env config asks for.
 
     Args:
-        config: An env config holding the keys of :data:`SYSTEM_CONFIG_KEYS` (``cache_dir``
-            says where the system is cached, not what it is, so it is not read here).
+        config: An env config holding the keys of
+            :class:`~wmoe.envs.channel_aware_classification.config.SystemSettings`
+            (``cache_dir`` says where the system is cached, not what it is, so it is not
+            read here).
     """
     return SystemConfig(
         dataset=config["dataset"],

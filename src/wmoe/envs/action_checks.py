@@ -27,6 +27,23 @@ def as_array(actions: Any, expected: str) -> NDArray[Any]:
         ) from error
 
 
+def check_batch(actions: Any, num_envs: int, batch_shape: tuple[int, ...]) -> NDArray[Any]:
+    """A vector env's actions as an array with one row per sub-env, as ``SyncVectorEnv`` wants.
+
+    Args:
+        actions: The actions of every sub-env, stacked along the first axis.
+        num_envs: Number of sub-envs.
+        batch_shape: Shape of the vector env's (batched) action space.
+    """
+    expected = f"shape {batch_shape}: one action per sub-env along the first axis"
+    array = as_array(actions, expected)
+    if array.ndim == 0 or array.shape[0] != num_envs:
+        raise InvalidActionError(
+            f"got actions of shape {array.shape} for num_envs={num_envs}; expected {expected}"
+        )
+    return array
+
+
 def check_integers(
     actions: Any, shape: tuple[int, ...], high: NDArray[np.int64] | int, expected: str
 ) -> NDArray[np.int64]:
@@ -57,9 +74,10 @@ def check_integers(
 
 
 def check_scores(actions: Any, shape: tuple[int, ...], expected: str) -> NDArray[Any]:
-    """Finite numeric actions of ``shape`` within ``[-1, 1]``."""
+    """Finite real (integer or floating) actions of ``shape`` within ``[-1, 1]``."""
     array = as_array(actions, expected)
-    if array.shape != shape or not np.issubdtype(array.dtype, np.number):
+    real = np.issubdtype(array.dtype, np.integer) or np.issubdtype(array.dtype, np.floating)
+    if array.shape != shape or not real:
         raise InvalidActionError(
             f"action of shape {array.shape} and dtype {array.dtype}; "
             f"expected {shape} holding {expected}"

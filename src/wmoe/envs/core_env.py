@@ -21,12 +21,14 @@ from typing import Any, ClassVar
 import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
+from gymnasium.error import ResetNeeded
 from gymnasium.utils.seeding import np_random
 from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 from numpy.typing import NDArray
 
-from wmoe.config import merge_config
+from wmoe.config import ConfigSchema, markdown_table
+from wmoe.envs.action_checks import check_batch
 
 # Rewards, terminated and truncated flags, and info arrays, one row per stepped env.
 BatchStep = tuple[
@@ -73,17 +75,35 @@ def check_render_mode(render_mode: str | None) -> None:
         raise ValueError(f"render_mode={render_mode!r} is not supported; this env has no rendering")
 
 
+def with_config_table(doc: str | None, schema: type[ConfigSchema]) -> str | None:
+    """An env docstring with the schema's config table at the end of its Arguments section.
+
+    The table is generated from the schema, so the docstring never disagrees with it.
+    """
+    if doc is None:
+        return None
+    marker = "\n    ## Vectorized environment"
+    if marker not in doc:
+        return doc
+    indent = "    "
+    table = "\n".join(indent + line for line in markdown_table(schema).splitlines())
+    section = f"\n{indent}Config keys (generated from the schema):\n\n{table}\n"
+    return doc.replace(marker, section + marker, 1)
+
+
 class CoreBinding(ABC):
     """Spaces, action decoding and stepping of one env family over its batched core.
 
-    A subclass builds its core in ``__init__`` (stored as ``self.core``) and sets
-    ``observation_space`` and ``action_space`` (those of one env).
+    A subclass names its config schema (``config_schema``), builds its core in ``__init__``
+    (stored as ``self.core``) and sets ``observation_space`` and ``action_space`` (those of
+    one env).
 
     Args:
-        config: The full config (defaults merged with the user's overrides).
+        config: A config validated by ``config_schema`` (defaults merged with the overrides).
         batch_size: Number of environments the core holds.
     """
 
+    config_schema: ClassVar[type[ConfigSchema]]
     core: Any
     observation_space: spaces.Space[Any]
     action_space: spaces.Space[Any]
@@ -91,10 +111,10 @@ class CoreBinding(ABC):
     def __init__(self, config: dict[str, Any], batch_size: int) -> None:
         self.config = config
 
-    @staticmethod
-    @abstractmethod
-    def default_config() -> dict[str, Any]:
+    @classmethod
+    def default_config(cls) -> dict[str, Any]:
         """The family's default configuration (units in the key names)."""
+        return cls.config_schema.defaults()
 
     @abstractmethod
     def step(
@@ -126,6 +146,11 @@ class CoreEnv(gym.Env[NDArray[Any], Any]):
     binding_class: ClassVar[type[CoreBinding]]
     metadata: dict[str, Any] = {"render_modes": []}
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "binding_class" in cls.__dict__:
+            cls.__doc__ = with_config_table(cls.__doc__, cls.binding_class.config_schema)
+
     @classmethod
     def default_config(cls) -> dict[str, Any]:
         """Return the default configuration of the family."""
@@ -135,10 +160,11 @@ class CoreEnv(gym.Env[NDArray[Any], Any]):
         self, config: dict[str, Any] | None = None, render_mode: str | None = None
     ) -> None:
         check_render_mode(render_mode)
-        self.config = merge_config(self.default_config(), config)
+        self.config = self.binding_class.config_schema.resolve(config)
         self.binding = self.binding_class(self.config, batch_size=1)
         self.action_space = self.binding.action_space
         self.observation_space = self.binding.observation_space
+        self._needs_reset = True
 
     def reset(
         self, *, seed: int | None = None, options: dict[str, Any] | None = None
@@ -148,10 +174,13 @@ class CoreEnv(gym.Env[NDArray[Any], Any]):
         if seed is not None:
             self.binding.reseeded(_ENV0)
         self.binding.reset(_ENV0, [self.np_random])
+        self._needs_reset = False
         return self.binding.observations(_ENV0)[0], {}
 
     def step(self, action: Any) -> tuple[NDArray[Any], float, bool, bool, dict[str, Any]]:
         """Apply ``action`` and advance the simulator by one step."""
+        if self._needs_reset:
+            raise ResetNeeded("Cannot call env.step() before calling env.reset()")
         rewards, terminated, truncated, info = self.binding.step(
             _ENV0, np.asarray(action)[None], [self.np_random]
         )
@@ -187,7 +216,7 @@ class CoreVectorEnv(VectorEnv[NDArray[Any], Any, Any]):
         check_render_mode(render_mode)
         if num_envs < 1:
             raise ValueError(f"num_envs must be >= 1, got {num_envs}")
-        self.config = merge_config(self.binding_class.default_config(), config)
+        self.config = self.binding_class.config_schema.resolve(config)
         self.binding = self.binding_class(self.config, batch_size=num_envs)
         self.num_envs = num_envs
         self.autoreset_mode = AutoresetMode(autoreset_mode)
@@ -199,6 +228,7 @@ class CoreVectorEnv(VectorEnv[NDArray[Any], Any, Any]):
         self._generators: list[np.random.Generator | None] = [None] * num_envs
         self._all = np.arange(num_envs, dtype=np.int64)
         self._autoreset: NDArray[np.bool_] = np.zeros(num_envs, dtype=np.bool_)
+        self._needs_reset = True
 
     def _rngs(self) -> list[np.random.Generator]:
         for i, generator in enumerate(self._generators):
@@ -236,6 +266,7 @@ class CoreVectorEnv(VectorEnv[NDArray[Any], Any, Any]):
             self.binding.reseeded(np.asarray(reseeded, dtype=np.int64))
         self.binding.reset(envs, self._rngs())
         self._autoreset[envs] = False
+        self._needs_reset = False
         return self.binding.observations(self._all), {}
 
     def step(
@@ -248,6 +279,9 @@ class CoreVectorEnv(VectorEnv[NDArray[Any], Any, Any]):
         dict[str, Any],
     ]:
         """Step every sub-env; autoreset as ``autoreset_mode`` says."""
+        if self._needs_reset:
+            raise ResetNeeded("Cannot call env.step() before calling env.reset()")
+        batch = check_batch(actions, self.num_envs, self.action_space.shape or ())
         rngs = self._rngs()
         rewards = np.zeros(self.num_envs, dtype=np.float64)
         terminated = np.zeros(self.num_envs, dtype=np.bool_)
@@ -261,7 +295,6 @@ class CoreVectorEnv(VectorEnv[NDArray[Any], Any, Any]):
         infos: dict[str, Any] = {}
         step_info: dict[str, NDArray[Any]] = {}
         if len(stepping):
-            batch = np.asarray(actions)
             step_rewards, step_terminated, step_truncated, step_info = self.binding.step(
                 stepping, batch[stepping], rngs
             )

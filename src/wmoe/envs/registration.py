@@ -5,9 +5,14 @@ Gymnasium 1.x ignores package entry points, so :func:`register_envs` runs on ``i
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import gymnasium as gym
+
+if TYPE_CHECKING:
+    from wmoe.config import ConfigSchema
 
 
 @dataclass(frozen=True)
@@ -103,3 +108,19 @@ def register_envs() -> None:
 def env_entry(env_id: str) -> EnvSpecEntry | None:
     """The table entry of ``env_id``, or None for an env outside the suite."""
     return next((entry for entry in ENV_TABLE if entry.env_id == env_id), None)
+
+
+def config_schema(env_id: str) -> type[ConfigSchema]:
+    """The config schema of a suite env (imports its module).
+
+    Raises:
+        ValueError: If ``env_id`` is not an env of the suite (the message lists them).
+    """
+    entry = env_entry(env_id)
+    if entry is None:
+        valid = ", ".join(e.env_id for e in ENV_TABLE)
+        raise ValueError(f"unknown env {env_id!r}; the suite's envs are: {valid}")
+    module, _, name = entry.entry_point.partition(":")
+    env_class = getattr(importlib.import_module(module), name)
+    schema: type[ConfigSchema] = env_class.binding_class.config_schema
+    return schema

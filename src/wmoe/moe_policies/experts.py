@@ -19,9 +19,17 @@ import torch
 from torch import Tensor, nn
 
 ActivationBackward = Callable[[Tensor, Tensor], Tensor]
+
+
+def relu_backward(grad: Tensor, out: Tensor) -> Tensor:
+    """Gradient through ReLU from its output (a module-level function, so models pickle)."""
+    result: Tensor = torch.ops.aten.threshold_backward(grad, out, 0)
+    return result
+
+
 # Activation class -> (in-place forward, backward from the activation's output).
 FUSED_ACTIVATIONS: dict[type[nn.Module], tuple[Callable[[Tensor], Tensor], ActivationBackward]] = {
-    nn.ReLU: (torch.relu_, lambda grad, out: torch.ops.aten.threshold_backward(grad, out, 0)),
+    nn.ReLU: (torch.relu_, relu_backward),
     nn.Tanh: (torch.tanh_, torch.ops.aten.tanh_backward),
 }
 

@@ -23,72 +23,25 @@ import torch
 from numpy.typing import NDArray
 
 from wmoe.classification.links import (
-    LINK_KINDS,
     LinkStatistics,
     analog_received,
     digital_received,
     draw_links,
 )
 from wmoe.classification.model import distortion_features
-from wmoe.classification.system import SPLITS, system_config, system_features
-
-LINKS = LINK_KINDS
-REWARDS = ("accuracy", "log_likelihood")
-ACTION_TYPES = ("discrete", "continuous")
-
-
-def default_config() -> dict[str, Any]:
-    """Return the classification environment's default configuration (units in the names)."""
-    return {
-        # The trained system (built on first use, then loaded from the cache).
-        "dataset": "digits",  # "digits", "fashion-mnist", "cifar10" or "cifar100"
-        "dataset_root": None,  # folder of the dataset files; None: the dataset's default
-        "backbone": "lenet5",  # "lenet5", "resnet18" or "vit"
-        "num_experts": 8,  # K, experts on edge devices [count]
-        "stage1_epochs": 20,  # epochs of training stage 1 (perfect links)
-        "stage2_epochs": 10,  # epochs of training stage 2 (channel-aware gate)
-        "training_seed": 0,  # seed of the split and of both training stages
-        "cache_dir": None,  # data folder of the cache; None: $WMOE_DATA_DIR or ~/.cache/wmoe
-        "split": "train",  # samples the env draws from: "train", "validation" or "test"
-        # Links: SNR in dB ~ N(snr_mean_db, snr_std_db^2) per expert and step, Rayleigh gain.
-        # "analog" (eq. 6: z + sigma~ n) or "digital" (8-bit quantiser, Huffman code, rate-1/2
-        # convolutional code, 16-QAM; ~35 ms per env step on one core, in the Viterbi decoder)
-        "link": "analog",
-        "snr_mean_db": 30.0,  # mean per-link SNR [dB]
-        "snr_std_db": 50.0,  # standard deviation of the per-link SNR [dB]
-        # "discrete": the expert index; "continuous": K gate scores in [-1, 1], argmax used.
-        "action_type": "discrete",
-        # "accuracy": 1 if the chosen expert is right; "log_likelihood": log-probability
-        # the chosen expert gives the true class (the negative cross-entropy).
-        "reward": "accuracy",
-        "observe_snr_db": False,  # append each link's instantaneous SNR [dB / 50]
-        "episode_length": 32,  # steps before truncation
-    }
-
-
-def _check_choice(config: dict[str, Any], key: str, valid: Sequence[str]) -> None:
-    if config[key] not in valid:
-        raise ValueError(f"config[{key!r}]={config[key]!r} is invalid; valid: {', '.join(valid)}")
+from wmoe.classification.system import system_config, system_features
 
 
 class ClassificationCore:
     """``batch_size`` copies of the expert-selection bandit, stepped together.
 
     Args:
-        config: A full config (see :func:`default_config`).
+        config: A validated config (see
+            :class:`~wmoe.envs.channel_aware_classification.config.ClassificationConfig`).
         batch_size: Number of environments.
     """
 
     def __init__(self, config: dict[str, Any], batch_size: int) -> None:
-        for key, valid in (
-            ("split", SPLITS),
-            ("link", LINKS),
-            ("reward", REWARDS),
-            ("action_type", ACTION_TYPES),
-        ):
-            _check_choice(config, key, valid)
-        if config["episode_length"] < 1:
-            raise ValueError(f"episode_length must be >= 1, got {config['episode_length']}")
         self.config = config
         self.batch_size = batch_size
         system, pools = system_features(system_config(config), config["cache_dir"])

@@ -10,7 +10,8 @@ from gymnasium import spaces
 from numpy.typing import NDArray
 
 from wmoe.envs.action_checks import choice_space, decode_choices
-from wmoe.envs.channel_aware_classification.core import ClassificationCore, default_config
+from wmoe.envs.channel_aware_classification.config import ClassificationConfig
+from wmoe.envs.channel_aware_classification.core import ClassificationCore
 from wmoe.envs.core_env import BatchStep, CoreBinding, CoreEnv
 
 
@@ -23,6 +24,7 @@ def observation_space(core: ClassificationCore) -> spaces.Box:
 class ClassificationBinding(CoreBinding):
     """Spaces and actions of the classification bandit over :class:`ClassificationCore`."""
 
+    config_schema = ClassificationConfig
     core: ClassificationCore
 
     def __init__(self, config: dict[str, Any], batch_size: int) -> None:
@@ -30,11 +32,6 @@ class ClassificationBinding(CoreBinding):
         self.core = ClassificationCore(config, batch_size)
         self.observation_space = observation_space(self.core)
         self.action_space = choice_space(self.core.num_experts, config["action_type"])
-
-    @staticmethod
-    def default_config() -> dict[str, Any]:
-        """See :func:`wmoe.envs.channel_aware_classification.core.default_config`."""
-        return default_config()
 
     def step(
         self, envs: NDArray[np.int64], actions: Any, rngs: Sequence[np.random.Generator]
@@ -90,8 +87,9 @@ class ChannelAwareClassificationEnv(CoreEnv):
     ## Arguments
 
     ``gym.make("wmoe/ChannelAwareClassification-v0", config={...})`` with keys of
-    :func:`wmoe.envs.channel_aware_classification.core.default_config` (an unknown key
-    raises). ``info`` holds ``label``, ``expert``, ``correct``, ``expert_correct`` (whether
+    :class:`~wmoe.envs.channel_aware_classification.config.ClassificationConfig` (table below;
+    an unknown key or an invalid value raises :class:`~wmoe.config.ConfigError`).
+    ``info`` holds ``label``, ``expert``, ``correct``, ``expert_correct`` (whether
     each expert would have been right on what its link delivered: the oracle's knowledge)
     and ``snr_db`` (per link).
 

@@ -55,7 +55,6 @@ order as a single env, so a batch of ``B`` reproduces ``B`` single environments 
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -71,105 +70,14 @@ from wmoe.classification.model import (
     distortion_features,
 )
 from wmoe.classification.system import (
-    SPLITS,
-    SYSTEM_CONFIG_KEYS,
     system_config,
     system_features,
-)
-from wmoe.envs.channel_aware_classification.core import ACTION_TYPES
-from wmoe.envs.channel_aware_classification.core import (
-    default_config as classification_default_config,
 )
 from wmoe.phy.analog_link import draw_link_snrs_db, effective_noise_std
 from wmoe.phy.fading import gauss_markov_step, jakes_correlation, rayleigh_gains
 
 LATENCY_SCALE_S = 0.1  # times in the observation are divided by this [s]
 SNR_SCALE_DB = 50.0  # SNRs in the observation are divided by this [dB]
-
-# Config keys that must be > 0 and >= 0 (all must be finite numbers).
-_POSITIVE_KEYS = ("arrival_rate_hz", "bandwidth_hz")
-_NON_NEGATIVE_KEYS = (
-    "snr_std_db",
-    "doppler_hz",
-    "min_spectral_efficiency_bps_hz",
-    "tx_power_w",
-    "latency_weight_per_s",
-    "energy_weight_per_j",
-    "drop_penalty",
-)
-
-
-def default_config() -> dict[str, Any]:
-    """Return the routing environment's default configuration (units in the names)."""
-    classification = classification_default_config()
-    return {
-        # The trained system and the split the tasks come from: the keys and defaults of
-        # ChannelAwareClassification-v0 (dataset, dataset_root, backbone, num_experts,
-        # stage1_epochs, stage2_epochs, training_seed, cache_dir, split), so both envs share
-        # one cached system (built on first use, seconds on the default digits data).
-        **{key: classification[key] for key in (*SYSTEM_CONFIG_KEYS, "split")},
-        # Poisson task arrivals: mean time between tasks 2 ms. K = 8 devices of the default
-        # speeds serve ~1,400 tasks/s in all, so the load is ~35 % if spread evenly, while
-        # even the fastest device (~460 tasks/s) cannot serve every task alone.
-        "arrival_rate_hz": 500.0,  # [1/s]
-        # Per-device average SNR ~ N(snr_mean_db, snr_std_db^2), drawn per episode: most links
-        # are good, about one in six is below 5 dB, so the devices differ a lot.
-        "snr_mean_db": 15.0,  # [dB]
-        "snr_std_db": 10.0,  # [dB]
-        # Maximum Doppler shift f_D of every link: 10 Hz is 5.4 km/h at 2 GHz; the coherence
-        # time 0.423 / f_D = 42 ms spans ~20 tasks, so the channel is predictable a few steps.
-        "doppler_hz": 10.0,  # [Hz]
-        # Band of each device's link (an NB-IoT-like narrow band): 8 * 120 bits of a LeNet-5
-        # feature take ~1 ms at 15 dB and ~5 ms at 0 dB.
-        "bandwidth_hz": 200e3,  # [Hz]
-        # Lowest rate of link adaptation: LTE CQI 1 (QPSK, code rate 78/1024; 3GPP TS 36.213
-        # Table 7.2.3-1), so a transmission lasts at most 8 d / (B * 0.1523) = 32 ms by
-        # default. 0 removes the floor (pure Shannon rate).
-        "min_spectral_efficiency_bps_hz": 0.1523,  # [bit/s/Hz]
-        "tx_power_w": 1.0,  # server transmit power, prices the energy only [W]
-        # Device compute speeds, log-uniform in [low, high] per device and episode: the
-        # 21,840 FLOPs of a LeNet-5 expert take 2.2 to 22 ms (microcontroller-class devices).
-        "compute_speed_range_flops": [1e6, 1e7],  # [FLOP/s]
-        # Reward = correct - latency_weight_per_s * latency - energy_weight_per_j * energy:
-        # 1 per 100 ms of latency and 0.01 per mJ of transmit energy.
-        "latency_weight_per_s": 10.0,  # [1/s]
-        "energy_weight_per_j": 10.0,  # [1/J]
-        "drop_penalty": 1.0,  # reward of a dropped task is -drop_penalty [reward units]
-        # "discrete": the device index, K drops; "continuous": K + 1 scores in [-1, 1], argmax.
-        "action_type": "discrete",
-        "episode_length": 200,  # tasks before truncation (0.4 s of arrivals at 500 Hz)
-    }
-
-
-def _check_number(config: dict[str, Any], key: str, low: float, strict: bool) -> None:
-    value = config[key]
-    ok = isinstance(value, int | float) and math.isfinite(value)
-    if not ok or value < low or (strict and value == low):
-        bound = "" if low == -math.inf else f" > {low}" if strict else f" >= {low}"
-        raise ValueError(f"config[{key!r}]={value!r} is invalid; expected a finite number{bound}")
-
-
-def check_config(config: dict[str, Any]) -> None:
-    """Raise a ``ValueError`` naming the first invalid value of a full routing config."""
-    for key, valid in (("split", SPLITS), ("action_type", ACTION_TYPES)):
-        if config[key] not in valid:
-            raise ValueError(
-                f"config[{key!r}]={config[key]!r} is invalid; valid: {', '.join(valid)}"
-            )
-    for key in _POSITIVE_KEYS:
-        _check_number(config, key, 0.0, strict=True)
-    for key in _NON_NEGATIVE_KEYS:
-        _check_number(config, key, 0.0, strict=False)
-    _check_number(config, "snr_mean_db", -math.inf, strict=False)
-    speeds = np.asarray(config["compute_speed_range_flops"], dtype=np.float64)
-    if speeds.shape != (2,) or not np.all(np.isfinite(speeds)) or not 0 < speeds[0] <= speeds[1]:
-        raise ValueError(
-            f"config['compute_speed_range_flops']={config['compute_speed_range_flops']!r} is "
-            "invalid; expected [low, high] in FLOP/s with 0 < low <= high, e.g. [1e6, 1e7]"
-        )
-    length = config["episode_length"]
-    if not isinstance(length, int | np.integer) or length < 1:
-        raise ValueError(f"config['episode_length']={length!r} is invalid; expected an int >= 1")
 
 
 def expert_flops(model: DistributedMoEClassifier) -> float:
@@ -224,12 +132,11 @@ class RoutingCore:
     """``batch_size`` copies of the expert-routing system, stepped together.
 
     Args:
-        config: A full config (see :func:`default_config`).
+        config: A validated config (see :class:`~wmoe.envs.expert_routing.config.RoutingConfig`).
         batch_size: Number of environments.
     """
 
     def __init__(self, config: dict[str, Any], batch_size: int) -> None:
-        check_config(config)
         self.config = config
         self.batch_size = batch_size
         system, pools = system_features(system_config(config), config["cache_dir"])

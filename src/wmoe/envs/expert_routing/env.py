@@ -11,7 +11,8 @@ from numpy.typing import NDArray
 
 from wmoe.envs.action_checks import choice_space, decode_choices
 from wmoe.envs.core_env import BatchStep, CoreBinding, CoreEnv
-from wmoe.envs.expert_routing.core import RoutingCore, default_config
+from wmoe.envs.expert_routing.config import RoutingConfig
+from wmoe.envs.expert_routing.core import RoutingCore
 
 
 def observation_space(core: RoutingCore) -> spaces.Box:
@@ -22,6 +23,7 @@ def observation_space(core: RoutingCore) -> spaces.Box:
 class RoutingBinding(CoreBinding):
     """Spaces and actions of expert routing over :class:`RoutingCore`."""
 
+    config_schema = RoutingConfig
     core: RoutingCore
 
     def __init__(self, config: dict[str, Any], batch_size: int) -> None:
@@ -29,11 +31,6 @@ class RoutingBinding(CoreBinding):
         self.core = RoutingCore(config, batch_size)
         self.observation_space = observation_space(self.core)
         self.action_space = choice_space(self.core.num_experts + 1, config["action_type"])
-
-    @staticmethod
-    def default_config() -> dict[str, Any]:
-        """See :func:`wmoe.envs.expert_routing.core.default_config`."""
-        return default_config()
 
     def step(
         self, envs: NDArray[np.int64], actions: Any, rngs: Sequence[np.random.Generator]
@@ -104,8 +101,9 @@ class ExpertRoutingEnv(CoreEnv):
     ## Arguments
 
     ``gym.make("wmoe/ExpertRouting-v0", config={...})`` with keys of
-    :func:`wmoe.envs.expert_routing.core.default_config` (an unknown key or an invalid value
-    raises). ``info`` holds ``label``, ``expert`` (the action: ``K`` when dropped),
+    :class:`~wmoe.envs.expert_routing.config.RoutingConfig` (table below; an unknown key or an
+    invalid value raises :class:`~wmoe.config.ConfigError`). ``info`` holds ``label``,
+    ``expert`` (the action: ``K`` when dropped),
     ``correct``, ``expert_correct`` (whether each expert would have been right on what its
     link delivers: the oracle's knowledge), ``latency_s``, ``tx_time_s``, ``queue_s``,
     ``compute_s``, ``energy_j`` (all 0 when dropped) and ``dropped``.

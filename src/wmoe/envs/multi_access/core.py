@@ -39,100 +39,24 @@ uniform vector per slot), so a batch of ``B`` reproduces ``B`` single environmen
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
+from wmoe.envs.multi_access.config import ANY_SCENARIO
 from wmoe.envs.multi_access.protocols import (
     U_ACCESS,
     UNIFORMS_PER_NODE,
     LegacyNodes,
     resolve_slot,
 )
-from wmoe.envs.multi_access.scenarios import (
-    MIX_NAMES,
-    TRAFFIC_MODELS,
-    max_nodes,
-    sample_nodes,
-)
+from wmoe.envs.multi_access.scenarios import MIX_NAMES, max_nodes, sample_nodes
 
-ACTION_TYPES = ("discrete", "continuous")
-REWARDS = ("success", "alpha_fair")
-ANY_SCENARIO = "any"
 # Outcome one-hot per channel in the observation.
 OUTCOMES = ("idle", "success", "collision", "busy")
 IDLE, SUCCESS, COLLISION, BUSY = range(4)
-
-
-def default_config() -> dict[str, Any]:
-    """Return the multiple-access environment's default configuration (units in the names)."""
-    return {
-        # Shared channels C; each legacy node uses one, drawn uniformly per episode.
-        "num_channels": 1,
-        # Learning nodes. The Gymnasium env needs 1; the PettingZoo env takes any number.
-        "num_agents": 1,
-        # A mix of scenarios.MIX_NAMES fixes the task family; "any" draws one of "mixes"
-        # uniformly per episode (the meta-RL task distribution).
-        "scenario": ANY_SCENARIO,
-        "mixes": list(MIX_NAMES),
-        # "saturated" or "bursty" (on-off sources for the ALOHA-family and WiFi nodes).
-        "traffic": "saturated",
-        # Append the one-hot of the episode's mix (of MIX_NAMES) to the observation.
-        "expose_task": False,
-        # Past slots in the observation [slots].
-        "history_slots": 20,
-        # Slots per episode (truncation) [slots].
-        "episode_slots": 500,
-        # "alpha_fair" (utility of all nodes' running throughputs) or "success" (own
-        # successes); see the module docstring.
-        "reward": "alpha_fair",
-        # Fairness exponent: 0 sum throughput, 1 proportional fairness, -> inf max-min.
-        "alpha": 0.0,
-        # Window W of the running throughputs of the alpha-fair reward [slots].
-        "fairness_window_slots": 100,
-        # "discrete": Discrete(1 + C); "continuous": 1 + C scores in [-1, 1], argmax taken.
-        "action_type": "discrete",
-    }
-
-
-def _check_int(config: dict[str, Any], key: str, low: int) -> int:
-    value = config[key]
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < low:
-        raise ValueError(f"config[{key!r}]={value!r} is invalid; expected an int >= {low}")
-    return int(value)
-
-
-def _check_choice(config: dict[str, Any], key: str, valid: Sequence[str]) -> None:
-    if config[key] not in valid:
-        raise ValueError(f"config[{key!r}]={config[key]!r} is invalid; valid: {', '.join(valid)}")
-
-
-def check_config(config: dict[str, Any]) -> None:
-    """Raise a ``ValueError`` naming the first invalid value of a full config."""
-    for key in ("num_channels", "num_agents", "history_slots", "episode_slots"):
-        _check_int(config, key, 1)
-    _check_int(config, "fairness_window_slots", 1)
-    _check_choice(config, "scenario", (ANY_SCENARIO, *MIX_NAMES))
-    _check_choice(config, "traffic", TRAFFIC_MODELS)
-    _check_choice(config, "reward", REWARDS)
-    _check_choice(config, "action_type", ACTION_TYPES)
-    mixes = config["mixes"]
-    if (
-        not isinstance(mixes, list | tuple)
-        or not mixes
-        or any(mix not in MIX_NAMES for mix in mixes)
-    ):
-        raise ValueError(
-            f"config['mixes']={mixes!r} is invalid; expected a non-empty list of {MIX_NAMES}"
-        )
-    alpha = config["alpha"]
-    if not isinstance(alpha, int | float) or not math.isfinite(alpha) or alpha < 0:
-        raise ValueError(f"config['alpha']={alpha!r} is invalid; expected a finite number >= 0")
-    if not isinstance(config["expose_task"], bool):
-        raise ValueError(f"config['expose_task']={config['expose_task']!r}; expected a bool")
 
 
 def episode_mixes(config: dict[str, Any]) -> tuple[str, ...]:
@@ -174,12 +98,11 @@ class MultiAccessCore:
     """``batch_size`` multiple-access systems, stepped together.
 
     Args:
-        config: A full config (see :func:`default_config`).
+        config: A config validated by :class:`~.config.MultiAccessConfig`.
         batch_size: Number of environments.
     """
 
     def __init__(self, config: dict[str, Any], batch_size: int) -> None:
-        check_config(config)
         self.config = config
         self.batch_size = b = batch_size
         self.num_channels = c = int(config["num_channels"])

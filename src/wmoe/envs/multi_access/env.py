@@ -9,9 +9,11 @@ import numpy as np
 from gymnasium import spaces
 from numpy.typing import NDArray
 
+from wmoe.config import ConfigError
 from wmoe.envs.action_checks import choice_space, decode_choices
 from wmoe.envs.core_env import BatchStep, CoreBinding, CoreEnv
-from wmoe.envs.multi_access.core import MultiAccessCore, default_config
+from wmoe.envs.multi_access.config import MultiAccessConfig
+from wmoe.envs.multi_access.core import MultiAccessCore
 
 # Info keys holding one value per agent; the single env reports agent 0's as a scalar.
 PER_AGENT_INFO = ("success", "collision", "agent_throughput")
@@ -30,24 +32,20 @@ def action_meaning(num_channels: int) -> str:
 class MultiAccessBinding(CoreBinding):
     """Spaces and actions of one learning node over :class:`MultiAccessCore`."""
 
+    config_schema = MultiAccessConfig
     core: MultiAccessCore
 
     def __init__(self, config: dict[str, Any], batch_size: int) -> None:
         super().__init__(config, batch_size)
         if config["num_agents"] != 1:
-            raise ValueError(
-                f"config['num_agents']={config['num_agents']!r}: the Gymnasium env has one "
-                "learning node; use wmoe.envs.multi_access.parallel.MultiAccessParallelEnv "
-                "for several"
+            raise ConfigError(
+                f"config['num_agents']={config['num_agents']!r} is invalid: the Gymnasium env "
+                "has one learning node; set num_agents=1 (the default), or use "
+                "wmoe.envs.multi_access.parallel.MultiAccessParallelEnv for several"
             )
         self.core = MultiAccessCore(config, batch_size)
         self.observation_space = observation_space(self.core)
         self.action_space = choice_space(1 + self.core.num_channels, config["action_type"])
-
-    @staticmethod
-    def default_config() -> dict[str, Any]:
-        """See :func:`wmoe.envs.multi_access.core.default_config`."""
-        return default_config()
 
     def observations(self, envs: NDArray[np.int64]) -> NDArray[Any]:
         """The learning node's observations of ``envs``."""
@@ -122,13 +120,14 @@ class MultiAccessEnv(CoreEnv):
     ## Arguments
 
     ``gym.make("wmoe/MultiAccess-v0", config={...})`` with keys of
-    :func:`wmoe.envs.multi_access.core.default_config` (an unknown key or invalid value
-    raises). ``info``: ``success`` and ``collision`` (the agent's, this slot),
-    ``agent_throughput`` (its successes per slot so far), ``throughput`` and ``collisions``
-    of every node (agent first, then the legacy nodes padded to the most nodes of the
-    configured mixes), ``node_mask`` (which entries are nodes), ``sum_throughput``,
-    ``jain_index`` (Jain's fairness index of the nodes' throughputs) and ``mix`` (index
-    into ``scenarios.MIX_NAMES``).
+    :class:`~wmoe.envs.multi_access.config.MultiAccessConfig` (table below; an unknown key or
+    an invalid value raises :class:`~wmoe.config.ConfigError`, as does ``num_agents`` other
+    than 1: this env has one learning node). ``info``: ``success`` and ``collision`` (the
+    agent's, this slot), ``agent_throughput`` (its successes per slot so far), ``throughput``
+    and ``collisions`` of every node (agent first, then the legacy nodes padded to the most
+    nodes of the configured mixes), ``node_mask`` (which entries are nodes),
+    ``sum_throughput``, ``jain_index`` (Jain's fairness index of the nodes' throughputs) and
+    ``mix`` (index into ``scenarios.MIX_NAMES``).
 
     ## Vectorized environment
 

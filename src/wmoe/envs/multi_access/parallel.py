@@ -10,6 +10,7 @@ every node's throughput by default; with ``reward="success"`` each gets its own 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -18,13 +19,14 @@ from gymnasium.utils.seeding import np_random
 from numpy.typing import NDArray
 from pettingzoo import ParallelEnv
 
-from wmoe.config import merge_config
 from wmoe.envs.action_checks import choice_space, decode_choices
 from wmoe.envs.core_env import check_render_mode
-from wmoe.envs.multi_access.core import MultiAccessCore, default_config
+from wmoe.envs.multi_access.config import MultiAccessConfig
+from wmoe.envs.multi_access.core import MultiAccessCore
 from wmoe.envs.multi_access.env import PER_AGENT_INFO, action_meaning, observation_space
 
 _ENV0 = np.zeros(1, dtype=np.int64)
+DEFAULT_AGENTS = 2  # learning nodes when the config does not set num_agents
 
 
 class MultiAccessParallelEnv(ParallelEnv[str, NDArray[np.float32], Any]):
@@ -32,13 +34,15 @@ class MultiAccessParallelEnv(ParallelEnv[str, NDArray[np.float32], Any]):
 
     Agents are named ``node_0 .. node_{A-1}``. Spaces, rewards, episode end and config keys
     are those of :class:`~wmoe.envs.multi_access.env.MultiAccessEnv` (see
-    :func:`wmoe.envs.multi_access.core.default_config`; ``num_agents`` defaults to 2 here).
+    :class:`~wmoe.envs.multi_access.config.MultiAccessConfig`; ``num_agents`` defaults to 2
+    here).
     Each agent's ``info`` holds its ``success``, ``collision`` and ``agent_throughput`` and
     the shared ``throughput``, ``collisions``, ``node_mask`` (agents first), ``sum_throughput``,
     ``jain_index`` and ``mix``. All agents truncate together after ``episode_slots`` slots.
 
     Args:
-        config: Config overrides (unknown keys and invalid values raise).
+        config: Config overrides (an unknown key or an invalid value raises
+            :class:`~wmoe.config.ConfigError`).
         render_mode: Must be None.
     """
 
@@ -47,7 +51,10 @@ class MultiAccessParallelEnv(ParallelEnv[str, NDArray[np.float32], Any]):
     def __init__(self, config: dict[str, Any] | None = None, render_mode: str | None = None):
         check_render_mode(render_mode)
         self.render_mode = render_mode
-        self.config = merge_config({**default_config(), "num_agents": 2}, config)
+        overrides = {} if config is None else config
+        if isinstance(overrides, Mapping):
+            overrides = {"num_agents": DEFAULT_AGENTS, **overrides}
+        self.config = MultiAccessConfig.resolve(overrides)
         self.core = MultiAccessCore(self.config, batch_size=1)
         self.possible_agents = [f"node_{k}" for k in range(self.core.num_agents)]
         self.agents: list[str] = []

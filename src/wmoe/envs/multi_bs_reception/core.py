@@ -25,6 +25,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from wmoe.config import ConfigError
+from wmoe.envs.multi_bs_reception.config import SYNTHETIC_SCENARIO
 from wmoe.paths import default_data_dir
 from wmoe.phy.codebook import Codebook, make_codebook
 from wmoe.phy.receivers import mmse_sinr_from_gram, sum_rate
@@ -33,54 +35,7 @@ from wmoe.scenarios.channel_cache import UplinkGrams, load_uplink_grams
 from wmoe.scenarios.deepmimo_loader import ArrayConfig
 from wmoe.scenarios.synthetic_o1 import SyntheticO1Config, write_synthetic_o1
 
-SYNTHETIC_SCENARIO = SyntheticO1Config().name
-USER_SEQUENCES = ("uniform", "trajectory")
 DRAW_BUFFER = 256
-
-
-def default_config() -> dict[str, Any]:
-    """Return the reception environment's default configuration (units in the key names)."""
-    return {
-        # Where the DeepMIMO scenario folders live; None: <data dir>/deepmimo_scenarios
-        # (data dir: $WMOE_DATA_DIR or ~/.cache/wmoe). Point it at a folder holding DeepMIMO's
-        # ray-traced 'o1_3p5' and set scenario='o1_3p5' to use real O1 data.
-        "scenarios_dir": None,
-        # Scenario folder name; the default is wmoe's SYNTHETIC O1-like scenario, written on
-        # first use if missing (any other missing scenario is an error).
-        "scenario": SYNTHETIC_SCENARIO,
-        # Channel cache folder; None: <data dir>/cache.
-        "cache_dir": None,
-        "num_cooperating_bs": 3,  # N, BSs in the cooperative set [count]
-        "bs_panel": [2, 2],  # (horizontal, vertical) elements per polarisation of each BS UPA
-        "ue_antennas": 4,  # elements of the UE's single-polarised ULA
-        "codebook": "dft",  # "dft" (oversampled DFT, ranks 1..max_rank) or "3gpp-2port"
-        "codebook_oversampling": 2,  # DFT oversampling factor
-        "max_rank": 4,  # highest number of streams (layers) of a codeword
-        "tx_power_dbm": 23.0,  # UE transmit power (3GPP power class 3) [dBm]
-        "noise_figure_db": 5.0,  # BS receiver noise figure [dB]
-        "bandwidth_hz": 100e6,  # noise bandwidth: a 100 MHz NR carrier in band n78 [Hz]
-        # "discrete": one index over (set, precoder); "multi_discrete": [set, precoder];
-        # "continuous": scores in [-1, 1] per BS (top-N form the set) and per codeword.
-        "action_type": "discrete",
-        # "agent": the action picks the precoder; "expert": the env applies the best precoder
-        # for the chosen set (the case study's expert knowledge) and the action is the set only.
-        "precoder_selection": "agent",
-        # Uplink inter-cell interference: co-channel UEs of other cells at fixed positions drawn
-        # once with interferer_seed (a static load map), with fractional power control
-        # P = min(tx_power_dbm, p0 + alpha * PL) towards their strongest BS (3GPP TS 38.213
-        # Sec. 7.1.1). Each BS sees it as white noise of its received power.
-        "num_interferers": 6,  # co-channel interfering UEs [count]; 0 disables interference
-        "interferer_seed": 0,  # seed of the interferer positions
-        "interferer_p0_dbm": -80.0,  # power control target P0 [dBm]
-        "interferer_alpha": 0.8,  # fractional path-loss compensation alpha [-]
-        "observe_rx_power": False,  # append each BS's per-antenna receive SNR [dB / 50]
-        "observe_interference": False,  # append each BS's interference over thermal [dB / 20]
-        "user_sequence": "uniform",  # "uniform": a fresh uniform user each step; "trajectory"
-        "trajectory_step_users": 1,  # users advanced per step in DeepMIMO's user order
-        "episode_length": 64,  # steps before truncation
-        "info_oracle": False,  # add the exhaustive-search oracle rate and regret to info
-        "mask_unreachable_bs": True,  # action_masks() excludes BSs with no path to the UE
-    }
 
 
 @dataclass(frozen=True)
@@ -124,20 +79,6 @@ def resolve_scenario_folder(config: dict[str, Any]) -> Path:
     if config["scenario"] == SYNTHETIC_SCENARIO and not (folder / "params.json").exists():
         write_synthetic_o1(scenarios_dir, SyntheticO1Config(), overwrite=folder.exists())
     return folder
-
-
-def _check_config(config: dict[str, Any]) -> None:
-    checks = {
-        "action_type": ("discrete", "multi_discrete", "continuous"),
-        "precoder_selection": ("agent", "expert"),
-        "user_sequence": USER_SEQUENCES,
-    }
-    for key, valid in checks.items():
-        if config[key] not in valid:
-            raise ValueError(f"config {key}={config[key]!r} is not one of {valid}")
-    for key in ("num_cooperating_bs", "episode_length", "trajectory_step_users", "ue_antennas"):
-        if not isinstance(config[key], int | np.integer) or config[key] < 1:
-            raise ValueError(f"config {key} must be a positive integer, got {config[key]!r}")
 
 
 RankGroup = tuple[NDArray[np.int64], int, NDArray[np.int64], NDArray[np.complex128] | float]
@@ -203,16 +144,16 @@ class ReceptionCore:
     """Channel data, action-independent physics and episode state for a batch of environments.
 
     Args:
-        config: A complete (merged) configuration, see :func:`default_config`.
+        config: A validated configuration, see
+            :class:`~wmoe.envs.multi_bs_reception.config.ReceptionConfig`.
         batch_size: Number of environments simulated together.
 
     Raises:
-        ValueError: If the config is inconsistent (e.g. N larger than the number of BSs).
+        ConfigError: If N is larger than the scenario's number of BSs.
         ScenarioNotFoundError: If a non-synthetic scenario folder is missing.
     """
 
     def __init__(self, config: dict[str, Any], batch_size: int) -> None:
-        _check_config(config)
         self.config = config
         self.batch_size = batch_size
         folder = resolve_scenario_folder(config)
@@ -227,9 +168,9 @@ class ReceptionCore:
         self.num_users, self.num_bs = self.data.gram.shape[:2]
         n = int(config["num_cooperating_bs"])
         if n > self.num_bs:
-            raise ValueError(
-                f"num_cooperating_bs={n} exceeds the scenario's {self.num_bs} base stations; "
-                f"choose N between 1 and {self.num_bs}"
+            raise ConfigError(
+                f"config['num_cooperating_bs']={n} exceeds the scenario's {self.num_bs} "
+                f"base stations; choose N between 1 and {self.num_bs}"
             )
         self.bs_sets = np.array(list(itertools.combinations(range(self.num_bs), n)), dtype=np.int64)
         bitmasks = np.bitwise_or.reduce(np.left_shift(1, self.bs_sets), axis=1)

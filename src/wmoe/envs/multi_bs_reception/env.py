@@ -11,7 +11,8 @@ from numpy.typing import NDArray
 
 from wmoe.envs.core_env import EXPERT_ACTION_KEY, BatchStep, CoreBinding, CoreEnv
 from wmoe.envs.multi_bs_reception.actions import ActionCodec
-from wmoe.envs.multi_bs_reception.core import ReceptionCore, default_config
+from wmoe.envs.multi_bs_reception.config import ReceptionConfig
+from wmoe.envs.multi_bs_reception.core import ReceptionCore
 
 
 def observation_space(core: ReceptionCore) -> spaces.Box:
@@ -44,6 +45,7 @@ def action_codec(core: ReceptionCore) -> ActionCodec:
 class ReceptionBinding(CoreBinding):
     """Spaces and action forms of the reception env over :class:`ReceptionCore`."""
 
+    config_schema = ReceptionConfig
     core: ReceptionCore
 
     def __init__(self, config: dict[str, Any], batch_size: int) -> None:
@@ -52,11 +54,6 @@ class ReceptionBinding(CoreBinding):
         self.codec = action_codec(self.core)
         self.observation_space = observation_space(self.core)
         self.action_space = self.codec.space
-
-    @staticmethod
-    def default_config() -> dict[str, Any]:
-        """See :func:`wmoe.envs.multi_bs_reception.core.default_config`."""
-        return default_config()
 
     def step(
         self, envs: NDArray[np.int64], actions: Any, rngs: Sequence[np.random.Generator]
@@ -128,7 +125,8 @@ class MultiBSReceptionEnv(CoreEnv):
     ## Arguments
 
     ``gym.make("wmoe/MultiBSReception-v0", config={...})`` with keys of
-    :func:`wmoe.envs.multi_bs_reception.core.default_config` (an unknown key raises).
+    :class:`~wmoe.envs.multi_bs_reception.config.ReceptionConfig` (table below; an unknown key
+    or an invalid value raises :class:`~wmoe.config.ConfigError`).
     ``info`` holds ``rate``, ``bs_set``, ``precoder``, ``expert_precoder`` (best codeword for
     the chosen set), ``expert_rate``, ``user_index`` and, with ``info_oracle``, ``oracle_rate``
     and ``regret`` (exhaustive search over all sets and codewords).

@@ -5,7 +5,9 @@ Model, per env (SI units; dB only in the config, the observation and ``info``):
 * **Pass.** A LEO satellite on a circular orbit (``altitude_m``, Kepler period) flies over the
   served area on a ground track of azimuth ``pass_heading_deg`` that misses the area centre
   by a cross-track offset drawn per episode; the episode spans ``episode_length`` decisions
-  ``step_s`` apart, centred on the closest approach (:func:`wmoe.phy.orbits.satellite_positions`).
+  ``step_s`` apart, centred on the closest approach (:mod:`.geometry`,
+  :func:`wmoe.phy.orbits.satellite_positions`). The config schema admits only passes that keep
+  the satellite above the 10 deg of the TR 38.811 tables for every user and GEO terminal.
 * **Users.** ``K`` users in a disc of ``footprint_radius_m`` (uniform, or around hot spots),
   each moving straight at ``user_speed_mps``; each step a user is replaced by a newly arrived
   one with ``arrival_probability``. Slant range and elevation come from the geometry
@@ -64,7 +66,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from wmoe.envs.satellite_beamforming.config import BAND_PRESETS, check_config
+from wmoe.envs.satellite_beamforming.config import BAND_PRESETS
+from wmoe.envs.satellite_beamforming.geometry import ground_positions_m, pass_time_s
 from wmoe.phy.fading import jakes_correlation, rayleigh_gains
 from wmoe.phy.geo_coexistence import geo_position, off_axis_angle_deg
 from wmoe.phy.ntn_channel import (
@@ -75,11 +78,7 @@ from wmoe.phy.ntn_channel import (
     shadowed_rician_gains,
     tr38811_gas_loss_db,
 )
-from wmoe.phy.orbits import (
-    ground_positions_from_offsets,
-    satellite_positions,
-    slant_range_and_elevation,
-)
+from wmoe.phy.orbits import satellite_positions, slant_range_and_elevation
 from wmoe.phy.propagation import free_space_path_loss_db
 from wmoe.phy.rain import rain_attenuation_db
 from wmoe.phy.satellite_antennas import (
@@ -143,12 +142,11 @@ class SatelliteCore:
     """``batch_size`` LEO downlink environments (see the module docstring).
 
     Args:
-        config: A full config (see :func:`~.config.default_config`); validated here.
+        config: A config validated by :class:`~.config.SatelliteConfig`.
         batch_size: Number of environments.
     """
 
     def __init__(self, config: dict[str, Any], batch_size: int) -> None:
-        check_config(config)
         self.config = config
         preset = BAND_PRESETS[config["band"]]
         self.preset = preset
@@ -171,7 +169,6 @@ class SatelliteCore:
         # GEO terminals use the same receiver noise as the VSAT of the preset table.
         self.geo_noise_density_w_per_hz = BOLTZMANN * 10.0 ** ((39.7 - 15.9) / 10.0)
         self.geo_m = geo_position(config["geo_longitude_deg"])
-        period = config["step_s"] * config["episode_length"]
         self.cell_size_m = self._beam_diameter_m()
         b = batch_size
         self.steps = np.zeros(b, dtype=np.int64)
@@ -190,7 +187,6 @@ class SatelliteCore:
         self.fading_known = np.ones((b, k), dtype=np.complex128)  # what the satellite knows
         self.previous_i_over_n_db = np.full((b, m), FLOOR_DB)
         self.elevation_deg = np.full((b, k), 90.0)
-        self._half_pass_s = 0.5 * (period - config["step_s"])
 
     def _beam_diameter_m(self) -> float:
         """Width of the 3 dB beam at nadir, ``2 h tan(0.886 / (N d) / 2)`` (Van Trees 2002)."""
@@ -235,12 +231,10 @@ class SatelliteCore:
 
     def _ground_m(self, envs: NDArray[np.int64], offsets: NDArray[Any]) -> NDArray[np.float64]:
         """Earth-centred positions of (east, north) offsets from the area centre of ``envs``."""
-        heading = math.radians(self.config["pass_heading_deg"])
-        across = np.array([math.cos(heading), -math.sin(heading)])  # right of the track
-        shifted = offsets + (self.cross_offset_m[envs, None, None] * across)
-        return ground_positions_from_offsets(
-            shifted[..., 0],
-            shifted[..., 1],
+        return ground_positions_m(
+            offsets,
+            self.cross_offset_m[envs],
+            self.config["pass_heading_deg"],
             self.config["reference_latitude_deg"],
             self.config["reference_longitude_deg"],
         )
@@ -259,7 +253,7 @@ class SatelliteCore:
             fading[row] = shadowed_rician_gains(rng, k, AVERAGE_SHADOWING, normalize=True)
             if config["outdated_csi"]:
                 errors[row] = rayleigh_gains(rng, k)
-        time_s = self.steps[envs] * config["step_s"] - self._half_pass_s
+        time_s = pass_time_s(self.steps[envs], config["step_s"], config["episode_length"])
         satellite = satellite_positions(
             np.stack([time_s, time_s + 1.0], -1),
             config["reference_latitude_deg"],

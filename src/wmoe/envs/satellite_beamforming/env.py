@@ -11,13 +11,14 @@ from numpy.typing import NDArray
 
 from wmoe.envs.core_env import BatchStep, CoreBinding, CoreEnv
 from wmoe.envs.satellite_beamforming.actions import ActionCodec
-from wmoe.envs.satellite_beamforming.config import default_config
+from wmoe.envs.satellite_beamforming.config import SatelliteConfig
 from wmoe.envs.satellite_beamforming.core import SatelliteCore
 
 
 class SatelliteBinding(CoreBinding):
     """Spaces and actions of the LEO multibeam downlink over :class:`SatelliteCore`."""
 
+    config_schema = SatelliteConfig
     core: SatelliteCore
 
     def __init__(self, config: dict[str, Any], batch_size: int) -> None:
@@ -34,11 +35,6 @@ class SatelliteBinding(CoreBinding):
             -np.inf, np.inf, (self.core.observation_size,), dtype=np.float32
         )
         self.action_space = self.codec.space
-
-    @staticmethod
-    def default_config() -> dict[str, Any]:
-        """See :func:`wmoe.envs.satellite_beamforming.config.default_config`."""
-        return default_config()
 
     def step(
         self, envs: NDArray[np.int64], actions: Any, rngs: Sequence[np.random.Generator]
@@ -105,10 +101,13 @@ class SatelliteBeamformingEnv(CoreEnv):
 
     ## Arguments
 
-    ``gym.make("wmoe/SatelliteBeamforming-v0", config={...})`` with the keys of
-    :func:`wmoe.envs.satellite_beamforming.config.default_config` (unknown keys and invalid
-    values raise). ``info``: ``user_se_bps_hz`` and ``user_rate_bps`` per user,
-    ``sum_se_bps_hz``, ``geo_i_over_n_db`` per terminal, ``geo_penalty``, ``power_w``,
+    ``gym.make("wmoe/SatelliteBeamforming-v0", config={...})`` with keys of
+    :class:`~wmoe.envs.satellite_beamforming.config.SatelliteConfig` (table below; an unknown
+    key or an invalid value raises :class:`~wmoe.config.ConfigError`, as does a pass whose
+    satellite would sink below the 10 deg elevation of the TR 38.811 tables for some user or
+    GEO terminal: ``episode_length x step_s`` too long for ``altitude_m`` and the area).
+    ``info``: ``user_se_bps_hz`` and ``user_rate_bps`` per user, ``sum_se_bps_hz``,
+    ``geo_i_over_n_db`` per terminal, ``geo_penalty``, ``power_w``,
     ``energy_efficiency_bit_per_j``, ``elevation_deg`` per user.
 
     ## Vectorized environment
