@@ -219,3 +219,29 @@ def test_a_saved_actor_rebuilds_with_its_schedule(tmp_path: Path) -> None:
     torch.testing.assert_close(loaded.schedule.alpha_bars, actor.schedule.alpha_bars)
     obs = torch.rand(3, 3)
     torch.testing.assert_close(loaded(obs, deterministic=True), actor(obs, deterministic=True))
+
+
+@pytest.mark.parametrize("kind", list(KINDS))
+def test_an_actor_update_carries_the_aux_weight_once(
+    kind: str, reception_config: dict[str, Any]
+) -> None:
+    """Every denoiser call of an update runs at ``1 / calls`` of the aux weight: once in all."""
+    model = _model(kind, reception_config, seed=2, policy_kwargs={"network": "moe-top2"})
+    model.learn(40)  # past learning_starts, so the buffer can be sampled
+    actor = model.policy.actor
+    scales: list[float] = []
+
+    def record(module: Any, *_: Any) -> None:
+        if torch.is_grad_enabled():  # calls that carry aux losses (not the target chains)
+            scales.append(module.aux_scale)
+
+    for layer in routed_layers(actor.denoiser):
+        layer.register_forward_hook(record)
+    data = model.replay_buffer.sample(16)
+    (model._train_discrete if kind == "discrete" else model._train_box)(data)
+    num_steps = actor.schedule.num_steps
+    assert len(scales) >= num_steps
+    # Discrete: the chain alone; Box: BC loss + chain + imitation, each a third.
+    assert sum(scales) == pytest.approx(1.0)
+    expected_chain = 1.0 / num_steps / (1 if kind == "discrete" else 3)
+    assert scales.count(pytest.approx(expected_chain)) == num_steps

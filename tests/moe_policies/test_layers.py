@@ -84,23 +84,33 @@ def test_sparse_layer_runs_only_selected_experts() -> None:
     assert sum(counts) == 5 and len(counts) == 4
 
 
-def test_capacity_limits_each_expert_in_training_only() -> None:
+@pytest.mark.parametrize(("in_dim", "pass_through"), [(6, nn.Linear), (8, nn.Identity)])
+def test_capacity_limits_each_expert_and_overflow_passes_through(
+    in_dim: int, pass_through: type[nn.Module]
+) -> None:
     torch.manual_seed(0)
-    router = TopKRouter(6, 4, 1)
+    router = TopKRouter(in_dim, 4, 1)
     with torch.no_grad():
         router.gate.bias.copy_(torch.tensor([5.0, 0.0, 0.0, 0.0]))  # most samples pick 0
-    layer = MoELayer(6, (8,), router, nn.ReLU, AUX, capacity_factor=1.0)
-    x = _inputs(40)
+    layer = MoELayer(in_dim, (8,), router, nn.ReLU, AUX, capacity_factor=1.0)
+    assert isinstance(layer.overflow, pass_through)
+    x = torch.randn(40, in_dim)
     routing = router(x)
     assert routing.expert_index is not None
-    assert (routing.expert_index == 0).sum() > 10
     capacity = math.ceil(1.0 * 40 / 4)
-    kept = layer(x).detach().abs().sum(-1) > 0
     weights = routing.expert_weight[:, 0].detach()
-    to_zero = routing.expert_index[:, 0] == 0
-    assert kept[to_zero].sum() == capacity
-    heaviest = weights[to_zero].topk(capacity).indices
-    assert kept[to_zero][heaviest].all()
+    to_zero = torch.nonzero(routing.expert_index[:, 0] == 0).squeeze(1)
+    assert len(to_zero) > capacity
+    kept = torch.zeros(40, dtype=torch.bool)
+    kept[to_zero[weights[to_zero].topk(capacity).indices]] = True
+    kept |= routing.expert_index[:, 0] != 0
+    output = layer(x).detach()
+    with torch.no_grad():
+        experts = _brute_force(layer, x)
+        overflow = weights.unsqueeze(1) * layer.overflow(x)  # type: ignore[misc]
+    torch.testing.assert_close(output[kept], experts[kept])
+    torch.testing.assert_close(output[~kept], overflow[~kept])
+    assert int((~kept).sum()) == len(to_zero) - capacity
     layer.eval()
     torch.testing.assert_close(layer(x), _brute_force(layer, x))
 

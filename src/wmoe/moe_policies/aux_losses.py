@@ -49,6 +49,12 @@ class AuxLossCoefficients:
         """The coefficients by loss name."""
         return asdict(self)
 
+    def scaled(self, factor: float) -> AuxLossCoefficients:
+        """Every coefficient times ``factor`` (``self`` when the factor is 1)."""
+        if factor == 1.0:
+            return self
+        return AuxLossCoefficients(**{k: v * factor for k, v in self.as_dict().items()})
+
 
 AUX_LOSS_NAMES: tuple[str, ...] = tuple(AuxLossCoefficients().as_dict())
 _EPS = 1e-12  # floor of the probabilities inside the entropy's logarithm
@@ -116,11 +122,10 @@ def aux_loss_terms(
 def weighted_aux_loss(terms: dict[str, Tensor], coefficients: AuxLossCoefficients) -> Tensor:
     """``sum_name coefficient[name] * terms[name]`` over the non-zero coefficients."""
     weights = coefficients.as_dict()
-    total = torch.zeros(())
-    for name, value in terms.items():
-        if weights[name] != 0.0:
-            total = total + weights[name] * value
-    return total
+    weighted = [weights[name] * value for name, value in terms.items() if weights[name] != 0.0]
+    if not weighted:
+        return torch.zeros((), device=next(iter(terms.values())).device if terms else "cpu")
+    return torch.stack(weighted).sum()
 
 
 class _CarryRouterLosses(torch.autograd.Function):

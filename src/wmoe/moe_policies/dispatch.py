@@ -1,7 +1,8 @@
 """Sparse dispatch of a batch to its experts and the weighted combine of their outputs.
 
 A sparse router assigns each sample to ``k`` experts. :func:`group_by_expert` orders the
-assignments by expert (optionally dropping those over an expert's capacity), so each expert
+assignments by expert (optionally dropping those over an expert's capacity, whose router
+weight it reports per sample for the layer's pass-through), so each expert
 runs once on a contiguous chunk of its samples; :func:`combine` puts the chunks' outputs
 back in sample order, weighted by the router. ``combine`` is one autograd function, so the
 mixture costs a gather (or, with ``k > 1``, a scatter-add) and a scaling in each direction,
@@ -30,6 +31,8 @@ class Assignments:
         counts: Kept assignments per expert (a list, to split chunks with).
         routed: Assignments per expert before any capacity cut ``(E,)``.
         exclusive: Every sample has exactly one kept assignment.
+        overflow_weight: Per sample, the summed router weight of its assignments dropped
+            for capacity ``(B,)``, or None when nothing was dropped.
     """
 
     order: Tensor
@@ -38,6 +41,7 @@ class Assignments:
     counts: list[int]
     routed: Tensor
     exclusive: bool
+    overflow_weight: Tensor | None = None
 
 
 def group_by_expert(
@@ -56,6 +60,7 @@ def group_by_expert(
     flat_expert = expert_index.reshape(-1)
     flat_weight = expert_weight.reshape(-1)
     routed = torch.bincount(flat_expert, minlength=num_experts)
+    overflow_weight = None
     if capacity_factor is None:
         order = torch.argsort(flat_expert, stable=True)
         counts = routed
@@ -64,8 +69,12 @@ def group_by_expert(
         by_weight = torch.argsort(flat_weight.detach(), descending=True, stable=True)
         order = by_weight[torch.argsort(flat_expert[by_weight], stable=True)]
         starts = torch.cumsum(routed, 0) - routed
-        rank = torch.arange(batch * k) - starts[flat_expert[order]]
-        order = order[rank < capacity]
+        rank = torch.arange(batch * k, device=order.device) - starts[flat_expert[order]]
+        kept = rank < capacity
+        if not bool(kept.all()):
+            dropped = torch.zeros_like(flat_weight).index_fill_(0, order[~kept], 1.0)
+            overflow_weight = (flat_weight * dropped).view(batch, k).sum(dim=1)
+        order = order[kept]
         counts = routed.clamp(max=capacity)
     samples = order // k if k > 1 else order
     return Assignments(
@@ -75,6 +84,7 @@ def group_by_expert(
         counts=counts.tolist(),
         routed=routed,
         exclusive=k == 1 and len(order) == batch,
+        overflow_weight=overflow_weight,
     )
 
 
@@ -93,7 +103,7 @@ class _Combine(torch.autograd.Function):
     ) -> Tensor:
         if exclusive:  # k = 1, nothing dropped: ``order`` is a permutation of the samples
             inverse = torch.empty_like(order)
-            inverse[order] = torch.arange(batch)
+            inverse[order] = torch.arange(batch, device=order.device)
             mixed = grouped.index_select(0, inverse).mul_(weight.unsqueeze(1))
         else:
             weighted = grouped * weight.index_select(0, order).unsqueeze(1)
@@ -117,7 +127,8 @@ def combine(grouped: Tensor, assignments: Assignments, batch: int) -> Tensor:
     """Mix the experts' outputs ``(N, width)``, in :func:`group_by_expert` order, per sample.
 
     Returns:
-        ``(B, width)``; a sample without kept assignments gets zeros.
+        ``(B, width)``; assignments dropped for capacity contribute nothing here (see
+        :attr:`Assignments.overflow_weight` for the layer's pass-through).
     """
     mixed: Tensor = _Combine.apply(
         grouped,

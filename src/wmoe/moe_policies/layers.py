@@ -12,7 +12,8 @@ accumulates routing statistics (per-expert load, entropy, each aux loss) for log
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Literal
 
 import torch
@@ -56,11 +57,13 @@ class RoutingStats:
         self.sums: dict[str, Tensor] = {}
 
     def update(self, load: Tensor, terms: dict[str, Tensor]) -> None:
-        """Add one forward's per-expert load and aux-loss values."""
+        """Add one forward's per-expert load and aux-loss values (kept on the CPU)."""
         self.count += 1
-        self.load += load.detach()
+        self.load += load.detach().cpu()
         for name, value in terms.items():
-            self.sums[name] = self.sums.get(name, torch.zeros(())) + value.detach()
+            self.sums[name] = (
+                self.sums.get(name, torch.zeros((), device="cpu")) + value.detach().cpu()
+            )
 
     def pop(self) -> dict[str, float]:
         """Means since the last call (``load_<e>``, ``aux/<loss>``), then reset."""
@@ -79,7 +82,11 @@ class RoutedLayer(nn.Module):
         aux_mode: ``"carry"`` attaches the weighted aux loss to the output (default),
             ``"record"`` only stores it in ``last_aux_loss`` (for explicit use), ``"off"``
             skips aux losses and statistics.
-        last_aux_loss: The weighted aux loss of the last forward in ``"record"`` mode.
+        last_aux_loss: The weighted aux loss of the last forward in ``"record"`` mode (summed
+            over the heads of a multi-gate layer).
+        aux_scale: Factor on the aux-loss weights, 1 by default; :func:`scaled_aux` sets it
+            while a loss calls the layer several times (a diffusion chain), so that the loss
+            carries the configured weight once.
         track_stats: Accumulate routing statistics in ``stats`` (switched on by
             :class:`~wmoe.moe_policies.callback.MoELoggingCallback`; off by default because
             they cost a dozen small operations per forward).
@@ -92,12 +99,17 @@ class RoutedLayer(nn.Module):
         weights = aux.as_dict()
         self._weighted = [name for name in AUX_LOSS_NAMES if weights[name] != 0.0]
         self.aux_mode: AuxMode = "carry"
+        self.aux_scale = 1.0
         self.track_stats = False
         self.last_aux_loss: Tensor | None = None
         self.stats = RoutingStats(num_experts)
 
     def _tracking(self) -> bool:
         return self.training and torch.is_grad_enabled() and self.aux_mode != "off"
+
+    def _begin(self) -> None:
+        """Start a forward: forget the previous forward's recorded aux loss."""
+        self.last_aux_loss = None
 
     def _finish(self, output: Tensor, routing: Routing, routed: Tensor | None = None) -> Tensor:
         """Account for the aux losses of ``routing``; return ``output`` (carrying them).
@@ -115,13 +127,15 @@ class RoutedLayer(nn.Module):
             with torch.no_grad():
                 terms = aux_loss_terms(routing.probs, routing.logits, load, AUX_LOSS_NAMES)
             self.stats.update(load, terms)
+        coefficients = self.aux.scaled(self.aux_scale)
         if self.aux_mode == "record":
             weighted = aux_loss_terms(routing.probs, routing.logits, load, self._weighted)
-            self.last_aux_loss = weighted_aux_loss(weighted, self.aux)
+            loss = weighted_aux_loss(weighted, coefficients)
+            self.last_aux_loss = loss if self.last_aux_loss is None else self.last_aux_loss + loss
             return output
         if not self._weighted:
             return output
-        return carry_router_losses(output, self.aux, load, routing.probs, routing.logits)
+        return carry_router_losses(output, coefficients, load, routing.probs, routing.logits)
 
 
 class MoELayer(RoutedLayer):
@@ -130,8 +144,11 @@ class MoELayer(RoutedLayer):
     Sparse routers run each expert only on the samples routed to it. With a capacity
     factor, an expert takes at most ``ceil(capacity_factor * B * k / E)`` assignments of a
     training batch, keeping those with the largest router weight (batch-prioritised routing,
-    Riquelme et al., 2021); the rest lose that expert's contribution. Capacity applies in
-    training mode only, so an action never depends on what else is in the batch.
+    Riquelme et al., 2021). A dropped assignment passes its input through instead of being
+    zeroed, weighted by its router weight, as the residual connection of a Switch
+    Transformer block carries an overflowed token: the identity when input and output widths
+    agree, else a learned linear map (``overflow``). Capacity applies in training mode only,
+    so an action never depends on what else is in the batch.
 
     Args:
         in_dim: Input width.
@@ -158,6 +175,10 @@ class MoELayer(RoutedLayer):
         self.experts = ExpertMLPs(self.num_experts, in_dim, expert_widths, activation)
         self.out_dim = expert_widths[-1]
         self.capacity_factor = capacity_factor
+        self.overflow: nn.Module | None = None
+        if capacity_factor is not None:
+            same_width = in_dim == self.out_dim
+            self.overflow = nn.Identity() if same_width else nn.Linear(in_dim, self.out_dim)
 
     def forward(self, x: Tensor, router_input: Tensor | None = None) -> Tensor:
         """Mix the experts' outputs for a batch ``x`` of shape ``(B, in_dim)``.
@@ -167,6 +188,7 @@ class MoELayer(RoutedLayer):
             router_input: What the router sees instead of ``x`` (a router built for that
                 width), e.g. the noise level and state of a noise-conditioned denoiser.
         """
+        self._begin()
         routing = self.router(x if router_input is None else router_input)
         if routing.expert_index is None:
             mixed = torch.einsum("be,ebh->bh", routing.expert_weight, self.experts(x))
@@ -178,6 +200,8 @@ class MoELayer(RoutedLayer):
         inputs = x.index_select(0, assignments.samples)
         grouped = self.experts.grouped(inputs, assignments.counts)
         mixed = combine(grouped, assignments, len(x))
+        if assignments.overflow_weight is not None and self.overflow is not None:
+            mixed = mixed + assignments.overflow_weight.unsqueeze(1) * self.overflow(x)
         return self._finish(mixed, routing, assignments.routed)
 
 
@@ -228,6 +252,7 @@ class SoftMoELayer(RoutedLayer):
 
     def forward(self, x: Tensor) -> Tensor:
         """Mix the experts' slot outputs for a batch ``x`` of shape ``(B, in_dim)``."""
+        self._begin()
         batch, width = x.shape
         tokens = self.tokenizer(x).view(batch, self.num_tokens, width)
         logits = tokens @ self.slot_embeddings.T  # (B, tokens, slots)
@@ -252,7 +277,8 @@ class MultiGateMoELayer(RoutedLayer):
     """Multi-gate MoE (MMoE, survey eq. 7): shared experts, one router per head.
 
     Each expert runs once on the whole batch and each head mixes the outputs with its own
-    router's weights (zeros for experts a sparse router did not select).
+    router's weights (zeros for experts a sparse router did not select). Every head carries
+    (or, in ``"record"`` mode, adds to ``last_aux_loss``) its own router's aux losses.
 
     Args:
         in_dim: Input width.
@@ -280,6 +306,7 @@ class MultiGateMoELayer(RoutedLayer):
 
     def forward_heads(self, x: Tensor, heads: Sequence[int] | None = None) -> list[Tensor]:
         """Outputs ``(B, out_dim)`` of the given heads (all heads by default)."""
+        self._begin()
         chosen = range(len(self.routers)) if heads is None else heads
         outputs = self.experts(x)
         results = []
@@ -292,3 +319,22 @@ class MultiGateMoELayer(RoutedLayer):
     def forward(self, x: Tensor) -> Tensor:
         """The first head's output (a multi-gate layer used as a plain layer)."""
         return self.forward_heads(x, heads=[0])[0]
+
+
+@contextmanager
+def scaled_aux(module: nn.Module, scale: float) -> Iterator[None]:
+    """Scale the aux-loss weights of every MoE layer in ``module`` by ``scale`` for a while.
+
+    A loss that calls the same layer ``n`` times (the ``n`` steps of a diffusion chain) runs
+    them under ``scale = 1 / n`` so that it carries the configured weights once. Scales of
+    nested uses multiply.
+    """
+    layers = [m for m in module.modules() if isinstance(m, RoutedLayer)]
+    previous = [layer.aux_scale for layer in layers]
+    for layer in layers:
+        layer.aux_scale *= scale
+    try:
+        yield
+    finally:
+        for layer, value in zip(layers, previous, strict=True):
+            layer.aux_scale = value

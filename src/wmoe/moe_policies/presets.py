@@ -21,6 +21,8 @@ PRESETS: dict[str, NetworkSpec] = {
     "moe-top1": NetworkSpec(stem=(), experts=(64, 64), router=RouterSpec(top_k=1)),
     "moe-top2": NetworkSpec(stem=(), experts=(64, 64), router=RouterSpec(top_k=2)),
     "moe-soft": NetworkSpec(stem=(), experts=(64, 64), router=RouterSpec(kind="soft")),
+    # The control for learned routing: moe-top1's experts behind a gate frozen at random.
+    "moe-random": NetworkSpec(stem=(), experts=(64, 64), router=RouterSpec(kind="random", top_k=1)),
     "moe-hier": NetworkSpec(
         stem=(),
         experts=(64, 64),
@@ -33,6 +35,10 @@ PRESETS: dict[str, NetworkSpec] = {
     "table7-moe-top2": NetworkSpec(stem=(20,), experts=(26, 32), router=RouterSpec(top_k=2)),
     "table7-baseline": NetworkSpec(stem=(20, 26, 32)),
     "table7-deeper": NetworkSpec(stem=(20, 23, 26, 29, 32)),
+    # Parameter-matched plain net of the benchmarks: within 2 % of the moe-dense/top1/top2
+    # bodies' parameters for input widths 2 to 200, and the same 64-wide output, so the
+    # heads on top are identical too.
+    "mlp-matched": NetworkSpec(stem=(256, 64)),
 }
 
 

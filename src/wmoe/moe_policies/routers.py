@@ -8,7 +8,8 @@
 - noisy top-k (Shazeer et al., ICLR 2017): Gaussian noise scaled by a learned softplus is
   added to the logits in training mode only, so inference is deterministic;
 - hierarchical (eq. 8): a high-level gate over M groups and a low-level gate inside each
-  group; the weight of expert (m, n) is ``G_m(x) G_{n|m}(x)``, each level dense or top-k.
+  group; the weight of expert (m, n) is ``G_m(x) G_{n|m}(x)``, each level dense or top-k;
+- random (a control): a top-k gate frozen at its random initialisation.
 """
 
 from __future__ import annotations
@@ -68,16 +69,26 @@ class TopKRouter(nn.Module):
         num_experts: ``E``.
         k: Experts per sample (1 = Switch/hard, ``E`` = dense).
         noisy: Add Shazeer et al.'s learned Gaussian noise to the logits in training mode.
+        frozen: Keep the randomly initialised gate fixed: the random-router control, whose
+            routing depends on the input but never learns (dopamine's ``labs/moes`` compares
+            learned routing against random routing the same way).
     """
 
-    def __init__(self, in_dim: int, num_experts: int, k: int, noisy: bool = False) -> None:
+    def __init__(
+        self, in_dim: int, num_experts: int, k: int, noisy: bool = False, frozen: bool = False
+    ) -> None:
         super().__init__()
         if not 1 <= k <= num_experts:
             raise ValueError(f"top_k must be in [1, num_experts={num_experts}], got {k}")
+        if noisy and frozen:
+            raise ValueError("a frozen (random) router has no learned noise; drop noisy")
         self.num_experts = num_experts
         self.k = k
         self.gate = nn.Linear(in_dim, num_experts)
         self.noise = nn.Linear(in_dim, num_experts) if noisy else None
+        self.frozen = frozen
+        if frozen:
+            self.gate.requires_grad_(False)
 
     def forward(self, x: Tensor) -> Routing:
         """Route a batch ``x`` of shape ``(B, in_dim)``."""
@@ -134,12 +145,15 @@ class HierarchicalRouter(nn.Module):
         logits = [high_logits, low_logits.reshape(-1, self.experts_per_group)]
         if group_index is None and expert_index is None:
             return Routing(probs, logits, None, probs)
+        device = x.device
         if group_index is None:
-            group_index = torch.arange(self.num_groups).expand(batch, -1)
+            group_index = torch.arange(self.num_groups, device=device).expand(batch, -1)
         if expert_index is None:
-            expert_index = torch.arange(self.experts_per_group).expand(batch, self.num_groups, -1)
+            expert_index = torch.arange(self.experts_per_group, device=device).expand(
+                batch, self.num_groups, -1
+            )
         # Low-level choices and weights inside the selected groups only.
-        rows = torch.arange(batch).unsqueeze(-1)
+        rows = torch.arange(batch, device=device).unsqueeze(-1)
         chosen_experts = expert_index[rows, group_index]
         chosen_weights = expert_weight[rows, group_index]
         index = group_index.unsqueeze(-1) * self.experts_per_group + chosen_experts

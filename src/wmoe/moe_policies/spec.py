@@ -23,7 +23,14 @@ from wmoe.moe_policies.layers import (
 )
 from wmoe.moe_policies.routers import HierarchicalRouter, TopKRouter
 
-ROUTER_KINDS: tuple[str, ...] = ("dense", "top_k", "noisy_top_k", "soft", "hierarchical")
+ROUTER_KINDS: tuple[str, ...] = (
+    "dense",
+    "top_k",
+    "noisy_top_k",
+    "soft",
+    "hierarchical",
+    "random",
+)
 
 
 @dataclass(frozen=True)
@@ -31,9 +38,10 @@ class RouterSpec:
     """How an MoE block routes.
 
     Attributes:
-        kind: One of :data:`ROUTER_KINDS`.
+        kind: One of :data:`ROUTER_KINDS` (``random``: a top-k gate frozen at its random
+            initialisation, the control for learned routing).
         num_experts: ``E`` (for ``hierarchical``: all experts, ``num_groups`` equal groups).
-        top_k: Experts per sample (``top_k``/``noisy_top_k``), or per selected group
+        top_k: Experts per sample (``top_k``/``noisy_top_k``/``random``), or per selected group
             (``hierarchical``).
         num_groups: Groups of the hierarchical router.
         group_top_k: Groups selected per sample by the hierarchical router.
@@ -148,7 +156,13 @@ def _router(spec: RouterSpec, in_dim: int) -> TopKRouter | HierarchicalRouter:
             spec.top_k,
         )
     k = spec.num_experts if spec.kind == "dense" else spec.top_k
-    return TopKRouter(in_dim, spec.num_experts, k, noisy=spec.kind == "noisy_top_k")
+    return TopKRouter(
+        in_dim,
+        spec.num_experts,
+        k,
+        noisy=spec.kind == "noisy_top_k",
+        frozen=spec.kind == "random",
+    )
 
 
 def build_moe_block(

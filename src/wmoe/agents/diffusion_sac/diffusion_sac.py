@@ -46,6 +46,7 @@ from torch.nn import functional as F
 
 from wmoe.agents.diffusion_sac.buffers import ExpertReplayBuffer, ExpertReplayBufferSamples
 from wmoe.agents.diffusion_sac.policies import DiffusionActor, DiffusionSACPolicy
+from wmoe.moe_policies.layers import scaled_aux
 from wmoe.moe_policies.sb3_policies import MoEContinuousCritic
 
 
@@ -300,18 +301,22 @@ class DiffusionSAC(OffPolicyAlgorithm):
         critic_loss = self._critic_step(critic(data.observations, data.actions), target)
 
         features = self.actor.extract_features(data.observations, self.actor.features_extractor)
-        bc_loss = self.actor.denoising_loss(features, data.actions)
-        new_actions = self.actor.sample_x0(features)
-        q1, q2 = critic(data.observations, new_actions)[:2]
-        q_loss = -q1.mean() / q2.abs().mean().detach().clamp_min(1e-6)
-        actor_loss = self.bc_coef * bc_loss + self.q_coef * q_loss
+        imitating = self.imitation_coef > 0 and bool(data.has_expert.any())
         logs: dict[str, float] = {}
-        if self.imitation_coef > 0 and bool(data.has_expert.any()):
-            imitation = self.actor.denoising_loss(
-                features[data.has_expert], data.expert_actions[data.has_expert]
-            )
-            actor_loss = actor_loss + self.imitation_coef * imitation
-            logs["imitation_loss"] = float(imitation.item())
+        # The denoiser runs for the BC loss, the chain and the imitation loss: the three
+        # share the MoE aux-loss weight, so the actor update carries it once.
+        with scaled_aux(self.actor, 1.0 / (3 if imitating else 2)):
+            bc_loss = self.actor.denoising_loss(features, data.actions)
+            new_actions = self.actor.sample_x0(features)
+            q1, q2 = critic(data.observations, new_actions)[:2]
+            q_loss = -q1.mean() / q2.abs().mean().detach().clamp_min(1e-6)
+            actor_loss = self.bc_coef * bc_loss + self.q_coef * q_loss
+            if imitating:
+                imitation = self.actor.denoising_loss(
+                    features[data.has_expert], data.expert_actions[data.has_expert]
+                )
+                actor_loss = actor_loss + self.imitation_coef * imitation
+                logs["imitation_loss"] = float(imitation.item())
         self._actor_step(actor_loss)
         logs.update(
             critic_loss=critic_loss,

@@ -42,6 +42,7 @@ from torch import Tensor, nn
 from torch.nn import functional as F
 
 from wmoe.moe_policies.diffusion import Denoiser, VPSchedule, ddim_sample, ddpm_sample
+from wmoe.moe_policies.layers import scaled_aux
 from wmoe.moe_policies.presets import resolve_network
 from wmoe.moe_policies.sb3_policies import MoEContinuousCritic, OffPolicyCriticMixin
 from wmoe.moe_policies.spec import NetworkSpec, build_body
@@ -169,10 +170,15 @@ class DiffusionActor(BasePolicy):
         return data
 
     def sample_x0(self, features: Tensor, generator: torch.Generator | None = None) -> Tensor:
-        """DDPM sample of ``x_0`` for ``features`` (differentiable through the chain)."""
-        return ddpm_sample(
-            self.denoiser, self.schedule, features, self.action_dim, generator=generator
-        )
+        """DDPM sample of ``x_0`` for ``features`` (differentiable through the chain).
+
+        The chain's ``num_steps`` denoiser calls share the MoE aux-loss weight, so a loss on
+        the sample carries it once.
+        """
+        with scaled_aux(self.denoiser, 1.0 / self.schedule.num_steps):
+            return ddpm_sample(
+                self.denoiser, self.schedule, features, self.action_dim, generator=generator
+            )
 
     def infer_x0(self, features: Tensor) -> Tensor:
         """Stochastic ``x_0`` for acting: DDIM over ``inference_steps``, or the DDPM chain."""
