@@ -5,6 +5,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 # Fashion-MNIST for wmoe.classification: Debian's dataset-fashion-mnist package installs it here.
 FASHION_MNIST := /usr/share/datasets/fashion-mnist
+# Headless Chromium renders the benchmark leaderboard's HTML page in the tests.
+CHROMIUM := /usr/bin/chromium
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
 .PHONY: demo test lint typecheck bench clean-venv
@@ -24,10 +26,17 @@ $(FASHION_MNIST):
 	$(SUDO) apt-get install -y dataset-fashion-mnist || \
 		($(SUDO) apt-get update && $(SUDO) apt-get install -y dataset-fashion-mnist)
 
-demo: $(STAMP) $(FASHION_MNIST)
-	$(BIN)/wmoe demo
+# Installed only when missing, like the data set.
+$(CHROMIUM):
+	$(SUDO) apt-get install -y chromium || \
+		($(SUDO) apt-get update && $(SUDO) apt-get install -y chromium)
 
-test: $(STAMP) $(FASHION_MNIST)
+# The quick benchmark suite (flagship env, MLP vs MoE vs baselines), then its leaderboard.
+demo: $(STAMP) $(FASHION_MNIST)
+	$(BIN)/wmoe benchmark run quick --workers 2
+	$(BIN)/wmoe benchmark report quick -o build/leaderboard-quick
+
+test: $(STAMP) $(FASHION_MNIST) $(CHROMIUM)
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/mypy
@@ -39,6 +48,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/perf/digital_link.py
 	$(BIN)/python benchmarks/perf/satellite_beamforming.py
 	$(BIN)/python benchmarks/perf/multi_access.py
+	$(BIN)/python benchmarks/perf/channel_aware_envs.py
 	$(BIN)/python benchmarks/perf/diffusion_policy.py
 
 clean-venv:

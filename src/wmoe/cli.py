@@ -396,6 +396,10 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--num-users", type=int, default=300, help="users for evaluation")
     demo.add_argument("--seed", type=int, default=0, help="seed")
     demo.set_defaults(func=_cmd_demo)
+
+    from wmoe.benchmarks.cli import add_benchmark_parser
+
+    add_benchmark_parser(sub)
     return parser
 
 

@@ -103,17 +103,31 @@ def baseline_policies(env_id: str, seed: int) -> dict[str, Policy]:
     return {name: policy(name) for name in module.BASELINES}
 
 
-def evaluate_run(
-    algo: str,
-    env_id: str,
-    log_folder: Path,
-    exp_id: int | None = None,
-    n_episodes: int = 10,
-    seed: int = 0,
-    load: str = "final",
-    with_baselines: bool = True,
-) -> EvaluationReport:
-    """Evaluate a trained run (``load``: ``final``, ``best`` or ``checkpoint``).
+@dataclass
+class TrainedRun:
+    """A trained run loaded for evaluation.
+
+    Attributes:
+        model: The loaded model (on the CPU).
+        normalizer: The run's ``VecNormalize`` statistics, or None when it used none.
+        hyperparameters: The run's hyperparameters (``config.yml``).
+        model_path: The loaded model file.
+    """
+
+    model: BaseAlgorithm
+    normalizer: Any | None
+    hyperparameters: dict[str, Any]
+    model_path: Path
+
+    def policy(self) -> Policy:
+        """The run's deterministic policy (observations normalised as in training)."""
+        return agent_policy(self.model, self.normalizer)
+
+
+def load_run(
+    algo: str, env_id: str, log_folder: Path, exp_id: int | None = None, load: str = "final"
+) -> TrainedRun:
+    """Load a trained run's model (``load``: ``final``, ``best`` or ``checkpoint``).
 
     Raises:
         ValueError: Unknown algorithm, env or ``load`` choice.
@@ -138,13 +152,33 @@ def evaluate_run(
     stats = folder / name / "vecnormalize.pkl"
     if hyperparameters.get("normalize") and stats.exists():
         normalizer = pickle.loads(stats.read_bytes())
-    env = gym.make(env_id, **hyperparameters.get("env_kwargs", {}))
+    return TrainedRun(model, normalizer, hyperparameters, model_path)
+
+
+def evaluate_run(
+    algo: str,
+    env_id: str,
+    log_folder: Path,
+    exp_id: int | None = None,
+    n_episodes: int = 10,
+    seed: int = 0,
+    load: str = "final",
+    with_baselines: bool = True,
+) -> EvaluationReport:
+    """Evaluate a trained run (``load``: ``final``, ``best`` or ``checkpoint``).
+
+    Raises:
+        ValueError: Unknown algorithm, env or ``load`` choice.
+        FileNotFoundError: No such run or model file.
+    """
+    run = load_run(algo, env_id, log_folder, exp_id, load)
+    env = gym.make(env_id, **run.hyperparameters.get("env_kwargs", {}))
     try:
-        returns, length = run_episodes(env, agent_policy(model, normalizer), n_episodes, seed)
+        returns, length = run_episodes(env, run.policy(), n_episodes, seed)
         results = {"agent": returns}
         if with_baselines:
             for baseline, policy in baseline_policies(env_id, seed).items():
                 results[baseline] = run_episodes(env, policy, n_episodes, seed)[0]
     finally:
         env.close()
-    return EvaluationReport(results, length, model_path)
+    return EvaluationReport(results, length, run.model_path)

@@ -52,6 +52,23 @@ class DrawnLinks:
     sigma: Tensor
 
 
+def draw_link_gains(
+    shape: tuple[int, int], links: LinkStatistics, rng: np.random.Generator
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """The random part of :func:`draw_links`: SNRs [dB] first, then Rayleigh amplitudes."""
+    snr_db = draw_link_snrs_db(rng, shape, links.snr_mean_db, links.snr_std_db)
+    amplitude = np.abs(rayleigh_gains(rng, shape))
+    return snr_db, amplitude
+
+
+def links_from_gains(
+    snr_db: NDArray[np.float64], amplitude: NDArray[np.float64], feature_power: float
+) -> DrawnLinks:
+    """The links of drawn SNRs and amplitudes ``(B, K)``, with their effective noise std."""
+    sigma = effective_noise_std(snr_db, amplitude, feature_power)
+    return DrawnLinks(snr_db, amplitude, torch.as_tensor(sigma, dtype=torch.float32))
+
+
 def draw_links(
     shape: tuple[int, int],
     links: LinkStatistics,
@@ -66,10 +83,7 @@ def draw_links(
         feature_power: Mean-square feature entry ``E[z_i^2]``.
         rng: Source of randomness.
     """
-    snr_db = draw_link_snrs_db(rng, shape, links.snr_mean_db, links.snr_std_db)
-    amplitude = np.abs(rayleigh_gains(rng, shape))
-    sigma = effective_noise_std(snr_db, amplitude, feature_power)
-    return DrawnLinks(snr_db, amplitude, torch.as_tensor(sigma, dtype=torch.float32))
+    return links_from_gains(*draw_link_gains(shape, links, rng), feature_power)
 
 
 def analog_received(z: Tensor, sigma: Tensor, noise: Tensor) -> Tensor:

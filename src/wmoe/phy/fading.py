@@ -24,6 +24,8 @@ from scipy.special import j0
 
 def _shape_tuple(shape: int | tuple[int, ...], name: str) -> tuple[int, ...]:
     """Return ``shape`` as a tuple of non-negative ints, or raise a ValueError naming it."""
+    if type(shape) is int and shape >= 0:  # the common case, checked cheaply
+        return (shape,)
     dims = (shape,) if isinstance(shape, int | np.integer) else tuple(shape)
     if not all(isinstance(n, int | np.integer) and n >= 0 for n in dims):
         raise ValueError(
@@ -153,8 +155,23 @@ def gauss_markov_step(
             f"rho of shape {correlation.shape} does not broadcast to h of shape {gains.shape}; "
             "pass a float or one value per trailing entry of h."
         ) from error
-    innovation = rayleigh_gains(rng, gains.shape)
-    return correlation * gains + np.sqrt(1.0 - np.square(correlation)) * innovation
+    return gauss_markov_update(gains, correlation, rayleigh_gains(rng, gains.shape))
+
+
+def gauss_markov_update(
+    h: NDArray[np.complex128], rho: NDArray[np.float64], innovation: NDArray[np.complex128]
+) -> NDArray[np.complex128]:
+    """The AR(1) step ``rho h + sqrt(1 - rho^2) w`` of :func:`gauss_markov_step`.
+
+    The ``CN(0, 1)`` innovation ``w`` is drawn by the caller (e.g. one generator per env).
+
+    Args:
+        h: Current gains, complex.
+        rho: Lag-one correlations in ``[-1, 1]``, broadcastable to ``h`` (not checked here).
+        innovation: ``CN(0, 1)`` draws of ``h``'s shape (:func:`rayleigh_gains`).
+    """
+    result: NDArray[np.complex128] = rho * h + np.sqrt(1.0 - np.square(rho)) * innovation
+    return result
 
 
 def gauss_markov_sequence(

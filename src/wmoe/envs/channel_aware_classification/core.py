@@ -26,7 +26,8 @@ from wmoe.classification.links import (
     LinkStatistics,
     analog_received,
     digital_received,
-    draw_links,
+    draw_link_gains,
+    links_from_gains,
 )
 from wmoe.classification.model import distortion_features
 from wmoe.classification.system import system_config, system_features
@@ -48,6 +49,7 @@ class ClassificationCore:
         self.system = system
         self.model = system.model
         self.features, self.labels = pools[config["split"]]
+        self.num_samples = len(self.labels)
         self.num_experts = system.model.spec.num_experts
         self.feature_dim = system.model.feature_dim
         self.links = LinkStatistics(config["snr_mean_db"], config["snr_std_db"])
@@ -67,25 +69,37 @@ class ClassificationCore:
         """A new sample, new links and what they deliver, for each of ``envs``.
 
         The links' noise is drawn with the sample, so what each expert would receive is part
-        of the (hidden) state.
+        of the (hidden) state. Each env draws from its own generator in a fixed order
+        (sample, SNRs, gains, noise), as a single env would; the arithmetic is batched.
         """
-        model = self.model
-        for i in envs:
+        model, k, d = self.model, self.num_experts, self.feature_dim
+        analog = self.config["link"] == "analog"
+        n = len(envs)
+        samples = np.empty(n, dtype=np.int64)
+        snr_db, amplitude = np.empty((n, k)), np.empty((n, k))
+        noise = np.empty((n, k, d)) if analog else None
+        for row, i in enumerate(envs):
             rng = rngs[i]
-            self.sample[i] = rng.integers(len(self.labels))
-            drawn = draw_links((1, self.num_experts), self.links, model.feature_power, rng)
-            self.snr_db[i] = drawn.snr_db[0]
-            self.amplitude[i] = drawn.amplitude[0]
-            self.sigma[i] = drawn.sigma[0]
-            z = self.features[self.sample[i]]
-            if self.config["link"] == "analog":
-                noise = rng.standard_normal((1, self.num_experts, self.feature_dim))
-                noise_tensor = torch.as_tensor(noise, dtype=torch.float32)
-                self.delivered[i] = analog_received(z[None], drawn.sigma, noise_tensor)[0]
+            samples[row] = rng.integers(self.num_samples)
+            snr_db[row], amplitude[row] = (a[0] for a in draw_link_gains((1, k), self.links, rng))
+            if noise is not None:
+                noise[row] = rng.standard_normal((k, d))
             else:
+                one = slice(row, row + 1)
+                drawn = links_from_gains(snr_db[one], amplitude[one], model.feature_power)
                 counts = model.level_counts.numpy()
-                received = digital_received(z[None], drawn, model.quantizer_range, counts, rng)
+                z = self.features[samples[row]][None]
+                received = digital_received(z, drawn, model.quantizer_range, counts, rng)
                 self.delivered[i] = received[0]
+        drawn = links_from_gains(snr_db, amplitude, model.feature_power)
+        self.sample[envs] = samples
+        self.snr_db[envs] = drawn.snr_db
+        self.amplitude[envs] = drawn.amplitude
+        self.sigma[torch.as_tensor(envs)] = drawn.sigma
+        if noise is not None:
+            z = self.features[samples]
+            noise_tensor = torch.as_tensor(noise, dtype=torch.float32)
+            self.delivered[torch.as_tensor(envs)] = analog_received(z, drawn.sigma, noise_tensor)
 
     def reset(self, envs: NDArray[np.int64], rngs: Sequence[np.random.Generator]) -> None:
         """Start new episodes in ``envs``."""

@@ -74,7 +74,7 @@ from wmoe.classification.system import (
     system_features,
 )
 from wmoe.phy.analog_link import draw_link_snrs_db, effective_noise_std
-from wmoe.phy.fading import gauss_markov_step, jakes_correlation, rayleigh_gains
+from wmoe.phy.fading import gauss_markov_update, jakes_correlation, rayleigh_gains
 
 LATENCY_SCALE_S = 0.1  # times in the observation are divided by this [s]
 SNR_SCALE_DB = 50.0  # SNRs in the observation are divided by this [dB]
@@ -142,6 +142,7 @@ class RoutingCore:
         system, pools = system_features(system_config(config), config["cache_dir"])
         self.model = system.model
         self.features, self.labels = pools[config["split"]]
+        self.num_samples = len(self.labels)
         self.num_experts = k = system.model.spec.num_experts
         self.feature_dim = d = system.model.feature_dim
         self.drop_action = k  # the action index that drops the task
@@ -207,23 +208,43 @@ class RoutingCore:
         predictions = self.model.expert_logits(self.delivered[envs]).argmax(-1)
         return (predictions == self.labels[self.sample[envs]].unsqueeze(1)).numpy()
 
-    def _arrive(self, i: int, rng: np.random.Generator) -> None:
-        """A new task for env ``i``: its sample, then the noise each link would add."""
-        self.sample[i] = rng.integers(len(self.labels))
-        noise = rng.standard_normal((1, self.num_experts, self.feature_dim))
-        z = self.features[self.sample[i]][None]
-        sigma = self.sigma(np.array([i]))
-        noise_tensor = torch.as_tensor(noise, dtype=torch.float32)
-        self.delivered[i] = analog_received(z, sigma, noise_tensor)[0]
+    def _draw_task(self, rng: np.random.Generator) -> tuple[int, NDArray[np.float64]]:
+        """A new task's sample index and the standard noise each link would add, ``(K, d)``."""
+        sample = int(rng.integers(self.num_samples))
+        return sample, rng.standard_normal((self.num_experts, self.feature_dim))
 
-    def _advance(self, i: int, rng: np.random.Generator) -> None:
-        """Env ``i`` to the next arrival: queues drain, links fade, a task arrives."""
-        dt = rng.exponential(1.0 / self.config["arrival_rate_hz"])
-        self.link_backlog_s[i] = np.maximum(self.link_backlog_s[i] - dt, 0.0)
-        self.compute_backlog_s[i] = np.maximum(self.compute_backlog_s[i] - dt, 0.0)
-        rho = jakes_correlation(float(self.config["doppler_hz"]), float(dt))
-        self.gains[i] = gauss_markov_step(self.gains[i], rho, rng)
-        self._arrive(i, rng)
+    def _deliver(
+        self, envs: NDArray[np.int64], samples: NDArray[np.int64], noise: NDArray[np.float64]
+    ) -> None:
+        """The new tasks of ``envs`` and what each link would deliver of them, batched."""
+        self.sample[envs] = samples
+        z = self.features[samples]
+        noise_tensor = torch.as_tensor(noise, dtype=torch.float32)
+        received = analog_received(z, self.sigma(envs), noise_tensor)
+        self.delivered[torch.as_tensor(envs)] = received
+
+    def _advance(self, envs: NDArray[np.int64], rngs: Sequence[np.random.Generator]) -> None:
+        """``envs`` to their next arrival: queues drain, links fade, a task arrives.
+
+        Each env draws from its own generator in a fixed order (inter-arrival time, fading
+        innovation, sample, link noise), as a single env would; the arithmetic is batched.
+        """
+        n, k = len(envs), self.num_experts
+        dt = np.empty(n)
+        innovation = np.empty((n, k), dtype=np.complex128)
+        samples = np.empty(n, dtype=np.int64)
+        noise = np.empty((n, k, self.feature_dim))
+        mean_interval_s = 1.0 / self.config["arrival_rate_hz"]
+        for row, i in enumerate(envs):
+            rng = rngs[i]
+            dt[row] = rng.exponential(mean_interval_s)
+            innovation[row] = rayleigh_gains(rng, k)
+            samples[row], noise[row] = self._draw_task(rng)
+        self.link_backlog_s[envs] = np.maximum(self.link_backlog_s[envs] - dt[:, None], 0.0)
+        self.compute_backlog_s[envs] = np.maximum(self.compute_backlog_s[envs] - dt[:, None], 0.0)
+        rho = jakes_correlation(float(self.config["doppler_hz"]), dt)[:, None]
+        self.gains[envs] = gauss_markov_update(self.gains[envs], rho, innovation)
+        self._deliver(envs, samples, noise)
 
     def reset(self, envs: NDArray[np.int64], rngs: Sequence[np.random.Generator]) -> None:
         """Start new episodes in ``envs``: new links, devices and a first task, empty queues."""
@@ -232,12 +253,15 @@ class RoutingCore:
         self.link_backlog_s[envs] = 0.0
         self.compute_backlog_s[envs] = 0.0
         self.steps[envs] = 0
-        for i in envs:
+        samples = np.empty(len(envs), dtype=np.int64)
+        noise = np.empty((len(envs), k, self.feature_dim))
+        for row, i in enumerate(envs):
             rng = rngs[i]
             self.snr_db[i] = draw_link_snrs_db(rng, k, config["snr_mean_db"], config["snr_std_db"])
             self.speed_flops[i] = np.exp(rng.uniform(low, high, k))
             self.gains[i] = rayleigh_gains(rng, k)
-            self._arrive(i, rng)
+            samples[row], noise[row] = self._draw_task(rng)
+        self._deliver(envs, samples, noise)
 
     def observations(self, envs: NDArray[np.int64]) -> NDArray[np.float32]:
         """Observations of ``envs``, ``(n, d + 5 K)``.
@@ -304,6 +328,5 @@ class RoutingCore:
         self.compute_backlog_s[envs[served], actions[served]] = info["latency_s"][served]
         self.steps[envs] += 1
         truncated = self.steps[envs] >= self.config["episode_length"]
-        for i in envs:
-            self._advance(i, rngs[i])
+        self._advance(envs, rngs)
         return rewards, truncated, info

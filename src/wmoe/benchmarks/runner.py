@@ -1,0 +1,163 @@
+"""Run a suite's unfinished cells on a local process pool or on Ray; the driver writes the store.
+
+Backends yield ``(cell, result or exception)`` as cells finish; the driver alone writes each
+finished cell's row (one transaction), so killing it or a worker loses only the cells in
+flight. Every worker runs torch with one thread.
+
+Ray (``backend="ray"``): each cell is a ``ray.remote`` task asking for one CPU. Without an
+address the driver starts a local Ray with ``num_cpus=workers``, no dashboard, and its node
+address on 127.0.0.1; with one (``auto`` or ``host:port``) it joins that cluster, whose
+nodes need wmoe installed. An already initialised Ray (e.g. ``ray.init`` by a test) is used
+as it is. Ray's own authentication and network exposure are described in
+``benchmarks/leaderboard/PROTOCOL.md``.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import time
+from collections.abc import Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tqdm import tqdm
+
+from wmoe.benchmarks.cells import Cell, check_cells, expand_cells
+from wmoe.benchmarks.execute import CellResult, execute_cell
+from wmoe.benchmarks.store import ResultStore
+from wmoe.benchmarks.suite import Suite
+
+BACKENDS = ("local", "ray")
+
+Outcome = tuple[Cell, CellResult | Exception]
+
+
+@dataclass
+class RunSummary:
+    """What a sweep did.
+
+    Attributes:
+        total: Cells in the suite.
+        already_done: Cells finished before this sweep.
+        ran: Cells this sweep finished.
+        failed: Cell name -> error of the cells that raised.
+        seconds: Wall-clock of the sweep.
+    """
+
+    total: int
+    already_done: int
+    ran: int = 0
+    failed: dict[str, str] = field(default_factory=dict)
+    seconds: float = 0.0
+
+
+def run_suite(
+    suite: Suite,
+    store: ResultStore,
+    backend: str = "local",
+    workers: int = 1,
+    ray_address: str | None = None,
+    force: bool = False,
+    progress: bool = True,
+) -> RunSummary:
+    """Validate ``suite``, then run the cells the store has not finished (all with ``force``).
+
+    Raises:
+        ValueError: Unknown backend or fewer than one worker.
+        SuiteError: The suite fails a check that needs built envs (see
+            :func:`wmoe.benchmarks.cells.check_cells`).
+    """
+    if backend not in BACKENDS:
+        raise ValueError(f"unknown backend {backend!r}; valid: {', '.join(BACKENDS)}")
+    if workers < 1:
+        raise ValueError(f"workers must be >= 1, got {workers}")
+    start = time.perf_counter()
+    cells = expand_cells(suite)
+    check_cells(suite, cells)
+    if force:
+        store.delete(cell.key for cell in cells)
+    finished = store.finished_keys()
+    pending = [cell for cell in cells if cell.key not in finished]
+    summary = RunSummary(total=len(cells), already_done=len(cells) - len(pending))
+    if not pending:
+        return summary
+    driver = store.register_driver(workers)
+    outcomes = (
+        _pool_outcomes(pending, workers, store.runs_folder)
+        if backend == "local"
+        else _ray_outcomes(pending, workers, ray_address, store.runs_folder)
+    )
+    bar = tqdm(total=len(pending), unit="cell", disable=not progress, dynamic_ncols=True)
+    try:
+        for cell, outcome in outcomes:
+            if isinstance(outcome, Exception):
+                summary.failed[cell.name] = f"{type(outcome).__name__}: {outcome}"
+                bar.write(f"failed: {cell.name}: {summary.failed[cell.name]}")
+            else:
+                store.write(cell, outcome)
+                summary.ran += 1
+            bar.set_postfix_str(cell.name, refresh=False)
+            bar.update()
+    finally:
+        bar.close()
+        store.deregister_driver(driver)
+    summary.seconds = time.perf_counter() - start
+    return summary
+
+
+def _pool_outcomes(cells: list[Cell], workers: int, runs_folder: Path) -> Iterator[Outcome]:
+    """Run cells in this process (one worker) or in a pool of spawned processes."""
+    if workers == 1:
+        for cell in cells:
+            try:
+                yield cell, execute_cell(cell, runs_folder)
+            except Exception as error:  # noqa: BLE001  (reported, the sweep goes on)
+                yield cell, error
+        return
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(workers, mp_context=context) as pool:
+        futures: dict[Future[CellResult], Cell] = {
+            pool.submit(execute_cell, cell, runs_folder): cell for cell in cells
+        }
+        try:
+            while futures:
+                done, _ = wait(futures, return_when=FIRST_COMPLETED)
+                for future in done:
+                    cell = futures.pop(future)
+                    failure = future.exception()
+                    yield cell, future.result() if failure is None else _as_exception(failure)
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _ray_outcomes(
+    cells: list[Cell], workers: int, address: str | None, runs_folder: Path
+) -> Iterator[Outcome]:
+    """Run cells as Ray tasks (one CPU each); start a local Ray unless one is running."""
+    import ray
+
+    started_here = not ray.is_initialized()
+    if started_here and address:
+        ray.init(address=address)
+    elif started_here:
+        ray.init(num_cpus=workers, include_dashboard=False, _node_ip_address="127.0.0.1")
+    task = ray.remote(num_cpus=1)(execute_cell)
+    pending = {task.remote(cell, runs_folder): cell for cell in cells}
+    try:
+        while pending:
+            done, _ = ray.wait(list(pending), num_returns=1)
+            cell = pending.pop(done[0])
+            try:
+                yield cell, ray.get(done[0])
+            except Exception as error:  # noqa: BLE001  (reported, the sweep goes on)
+                yield cell, error
+    finally:
+        for ref in pending:
+            ray.cancel(ref, force=True)
+        if started_here:
+            ray.shutdown()
+
+
+def _as_exception(error: BaseException) -> Exception:
+    return error if isinstance(error, Exception) else RuntimeError(repr(error))
