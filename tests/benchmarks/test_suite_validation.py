@@ -101,3 +101,27 @@ def test_unknown_suite_name_lists_the_shipped_ones(tmp_path: Path) -> None:
         load_suite("nope")
     with pytest.raises(FileNotFoundError):
         load_suite(tmp_path / "missing.yml")
+
+
+def test_a_cell_key_follows_what_its_preset_and_hyperparameters_mean(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from dataclasses import replace
+
+    from wmoe.moe_policies import presets
+
+    cell = next(c for c in expand_cells(load_suite("quick")) if c.preset == "moe-top2")
+    before = cell.key
+    assert cell.key == before  # stable
+    widened = replace(presets.PRESETS["moe-top2"], experts=(128, 64))
+    monkeypatch.setitem(presets.PRESETS, "moe-top2", widened)
+    assert cell.key != before
+
+
+def test_each_moe_preset_is_compared_with_its_own_size_when_the_suite_runs_it() -> None:
+    from wmoe.benchmarks.leaderboard import matched_plain_for
+
+    presets = ("mlp-matched", "moe-top2", "moe-soft", "mlp-matched-soft")
+    assert matched_plain_for("moe-soft", presets, "mlp-matched") == "mlp-matched-soft"
+    assert matched_plain_for("moe-top2", presets, "mlp-matched") == "mlp-matched"
+    assert matched_plain_for("moe-soft", presets[:3], "mlp-matched") == "mlp-matched"

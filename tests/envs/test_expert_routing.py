@@ -215,6 +215,28 @@ def test_queue_blind_routing_fails_under_the_default_load() -> None:
     assert means["myopic_oracle"] == max(means.values())
 
 
+def test_gate_minus_cost_beats_every_blind_heuristic_under_the_default_load() -> None:
+    means = _mean_rewards(600)
+    blind = ("naive_gate", "channel_aware_gate", "best_snr", "join_shortest_queue", "min_cost")
+    for name in blind:
+        assert means["gate_minus_cost"] > means[name], (name, means)
+
+
+def test_gate_minus_cost_scores_each_device_by_gate_less_cost() -> None:
+    env = _make(split="test")
+    env.reset(seed=4)
+    core = env.unwrapped.core  # type: ignore[attr-defined]
+    envs = np.zeros(1, dtype=np.int64)
+    for _ in range(30):
+        z = core.features[core.sample[envs]]
+        gate = core.model.channel_gate_probs(z, core.sigma(envs)).detach().numpy()[0]
+        scores = 0.5 * gate - core.weighted_cost(core.costs(envs))[0]
+        expected = DROP if scores.max() < -1.0 else int(scores.argmax())
+        action = baseline_action("gate_minus_cost", env.unwrapped)
+        assert action == expected
+        env.step(action)
+
+
 def test_continuous_baseline_action_selects_the_same_device() -> None:
     discrete, continuous = _make(), _make(action_type="continuous")
     discrete.reset(seed=4)

@@ -15,7 +15,7 @@ from wmoe.agents.registry import ALGORITHMS, get_algorithm
 from wmoe.agents.vec_env import make_sb3_vec_env
 
 ENV_ID = "wmoe/MultiBSReception-v0"
-PRESETS = ["mlp", "moe-top1", "moe-top2", "moe-soft", "moe-random"]
+PRESETS = ["mlp", "moe-top1", "moe-top2", "moe-soft", "moe-random", "mlp-matched-soft"]
 OFF_POLICY = {"learning_starts": 64, "batch_size": 32, "train_freq": 4}
 # Discrete algorithms pick the BS set only (816 actions) and the env applies the expert
 # precoder; MaskablePPO picks set and precoder as a masked multi-discrete action.

@@ -16,10 +16,12 @@ from typing import Any
 
 import gymnasium as gym
 
+from wmoe.agents.hyperparams import load_defaults
 from wmoe.agents.registry import ALGORITHMS, check_action_space, get_algorithm
 from wmoe.agents.train import EVAL_SEED_OFFSET, TrainArgs, resolve_hyperparameters
 from wmoe.benchmarks.suite import Suite, SuiteError
 from wmoe.config import deep_merge
+from wmoe.moe_policies.presets import resolve_network
 
 BASELINES = "baselines"
 """The ``algo`` label of a baselines cell in names and tables."""
@@ -85,9 +87,21 @@ class Cell:
 
     @property
     def key(self) -> str:
-        """Hash of everything that defines the cell's result (the store's primary key)."""
+        """Hash of everything that defines the cell's result (the store's primary key).
+
+        Besides the cell's fields, the key holds what its names stand for today: the network
+        preset's full spec and the algorithm's packaged hyperparameters for the env. Editing a
+        preset or a ``hyperparams/*.yml`` entry therefore makes its cells unfinished again
+        instead of leaving stale results counted.
+        """
         config = self.to_dict()
         config.pop("suite")
+        if self.preset is not None:
+            config["network_spec"] = resolve_network(self.preset).to_dict()
+        if self.algo is not None:
+            config["packaged_hyperparameters"] = load_defaults(
+                get_algorithm(self.algo), self.env_id
+            )[0]
         text = json.dumps(config, sort_keys=True, default=str)
         return hashlib.sha256(text.encode()).hexdigest()[:20]
 

@@ -27,7 +27,7 @@ from wmoe.benchmarks.statistics import (
 )
 from wmoe.benchmarks.store import StoredCell
 from wmoe.benchmarks.suite import Suite
-from wmoe.moe_policies.presets import resolve_network
+from wmoe.moe_policies.presets import MATCHED_PLAIN, resolve_network
 
 AGENT_COLUMNS = (
     "policy",
@@ -208,13 +208,22 @@ def _aggregate_table(
     )
 
 
+def matched_plain_for(preset: str, presets: tuple[str, ...], default: str) -> str:
+    """The plain preset an MoE preset is compared with.
+
+    Its own size-matched preset (:data:`~wmoe.moe_policies.presets.MATCHED_PLAIN`) when the
+    agent runs it, else the suite's ``matched_plain``.
+    """
+    own = MATCHED_PLAIN.get(preset)
+    return own if own is not None and own in presets else default
+
+
 def _comparison_table(
     suite: Suite, tasks: list[TaskScores], board: Leaderboard, reps: int, seed: int
 ) -> Table:
     columns = ("task", "algorithm", "MoE preset", "plain preset", "P(MoE > plain) [95 % CI]")
     rows: list[tuple[Entry, ...]] = []
-    plain = suite.matched_plain
-    if plain is None:
+    if suite.matched_plain is None:
         return Table("MoE against the parameter-matched plain network", columns, rows)
     scopes: list[tuple[str, dict[str, NDArray[np.float64]]]] = [
         (task.task, task.normalised_matrices()) for task in tasks
@@ -223,12 +232,12 @@ def _comparison_table(
         scopes.append(("all tasks", board.matrices))
     for scope, matrices in scopes:
         for agent in suite.agents:
-            baseline = f"{agent.algo} {plain}"
-            if baseline not in matrices:
-                continue
             for preset in agent.presets:
-                label = f"{agent.algo} {preset}"
-                if label not in matrices or not resolve_network(preset).is_moe:
+                plain = matched_plain_for(preset, agent.presets, suite.matched_plain)
+                label, baseline = f"{agent.algo} {preset}", f"{agent.algo} {plain}"
+                if label not in matrices or baseline not in matrices:
+                    continue
+                if not resolve_network(preset).is_moe:
                     continue
                 probability = improvement_probability(
                     matrices[label], matrices[baseline], reps, seed

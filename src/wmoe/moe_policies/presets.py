@@ -40,6 +40,21 @@ PRESETS: dict[str, NetworkSpec] = {
     # heads on top are identical too.
     "mlp-matched": NetworkSpec(stem=(256, 64)),
 }
+# Plain nets sized on the actual input width to the parameter count of an MoE body whose
+# count grows differently with the input (soft MoE's tokenizer, the hierarchical router).
+PRESETS["mlp-matched-soft"] = NetworkSpec(stem=(), match=PRESETS["moe-soft"])
+PRESETS["mlp-matched-hier"] = NetworkSpec(stem=(), match=PRESETS["moe-hier"])
+
+MATCHED_PLAIN: dict[str, str] = {
+    "moe-dense": "mlp-matched",
+    "moe-top1": "mlp-matched",
+    "moe-top2": "mlp-matched",
+    "moe-random": "mlp-matched",
+    "moe-soft": "mlp-matched-soft",
+    "moe-hier": "mlp-matched-hier",
+}
+"""The plain preset of the same size as each single-gate MoE preset (within 5 % for input
+widths 2 to 200; checked by the tests)."""
 
 
 def resolve_network(network: str | NetworkSpec | Mapping[str, Any]) -> NetworkSpec:

@@ -121,7 +121,11 @@ class NetworkSpecMixin:
             )
         self.network = resolve_network(network)
         self.moe_in = moe_in
-        kwargs["net_arch"] = list(self.network.stem + self.network.experts)
+        # SB3 sizes its heads from net_arch[-1]; a matched spec's widths depend on the input,
+        # but its output width does not.
+        kwargs["net_arch"] = list(self.network.stem + self.network.experts) or [
+            self.network.out_dim
+        ]
 
     def side_spec(self, side: str) -> NetworkSpec:
         """The spec for ``side`` (``"actor"``/``"critic"``): MoE there, or its plain MLP."""

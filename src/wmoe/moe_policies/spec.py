@@ -84,16 +84,27 @@ class NetworkSpec:
         experts: Widths of each expert MLP; empty for a plain MLP.
         router: Routing of the MoE block.
         aux: Auxiliary router loss coefficients.
+        match: An MoE body to match instead of fixed widths: the net is then a plain MLP
+            ``in -> h -> out`` whose ``h`` gives it the total parameter count that ``match``
+            has on the same input width (within one unit of ``h``), and the same output
+            width. The comparison of an MoE with a plain network of its size.
     """
 
     stem: tuple[int, ...] = (64, 64)
     experts: tuple[int, ...] = ()
     router: RouterSpec = field(default_factory=RouterSpec)
     aux: AuxLossCoefficients = field(default_factory=AuxLossCoefficients)
+    match: NetworkSpec | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "stem", tuple(int(w) for w in self.stem))
         object.__setattr__(self, "experts", tuple(int(w) for w in self.experts))
+        if self.match is not None:
+            if self.stem or self.experts:
+                raise ValueError("a matched network takes its widths from `match`; drop stem")
+            if not self.match.is_moe:
+                raise ValueError("`match` names the MoE body to match; got a plain network")
+            return
         if not self.stem and not self.experts:
             raise ValueError("a network needs at least one layer (stem or experts)")
         if any(w < 1 for w in self.stem + self.experts):
@@ -107,7 +118,21 @@ class NetworkSpec:
     @property
     def out_dim(self) -> int:
         """Width of the body's output."""
+        if self.match is not None:
+            return self.match.out_dim
         return (self.stem + self.experts)[-1]
+
+    def matched_widths(self, in_dim: int, activation: type[nn.Module]) -> tuple[int, int]:
+        """``(h, out)`` of the plain MLP matching :attr:`match` on inputs of width ``in_dim``.
+
+        An MLP ``in -> h -> out`` has ``h (in + 1 + out) + out`` parameters; ``h`` is the
+        nearest width to the matched body's parameter count.
+        """
+        if self.match is None:
+            raise ValueError("matched_widths needs a spec with `match`")
+        target = sum(p.numel() for p in build_body(self.match, in_dim, activation).parameters())
+        out = self.match.out_dim
+        return max(1, round((target - out) / (in_dim + 1 + out))), out
 
     def as_mlp(self) -> NetworkSpec:
         """The plain MLP with the same layer widths (an expert's size, no routing)."""
@@ -125,6 +150,8 @@ class NetworkSpec:
             ValueError: On an unknown key (the message lists the valid ones).
         """
         base = base or cls()
+        if "match" in data:
+            raise ValueError("network.match is set by the mlp-matched-* presets; name one of them")
         _check_keys(data, cls, "network")
         router = dict(data.get("router", {}))
         aux = dict(data.get("aux", {}))
@@ -222,6 +249,8 @@ def build_body(spec: NetworkSpec, in_dim: int, activation: type[nn.Module]) -> n
             "a multi-gate (mmoe) network shares its experts between several heads; use it "
             "with an actor-critic policy (ppo, a2c, ppo_mask)"
         )
+    if spec.match is not None:
+        return mlp(in_dim, spec.matched_widths(in_dim, activation), activation)
     stem = mlp(in_dim, spec.stem, activation)
     if not spec.is_moe:
         return stem
