@@ -50,6 +50,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/perf/multi_access.py
 	$(BIN)/python benchmarks/perf/channel_aware_envs.py
 	$(BIN)/python benchmarks/perf/diffusion_policy.py
+	$(BIN)/python benchmarks/perf/rendering.py
 
 clean-venv:
 	rm -rf $(VENV)

@@ -93,6 +93,31 @@ def _cmd_scenario_info(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_scenario_plot(args: argparse.Namespace) -> int:
+    import numpy as np
+
+    from wmoe.scenarios.plot import plot_scenario
+
+    env = _reception_env({"scenarios_dir": str(_scenarios_dir(args)), "scenario": args.name})
+    core = env.core
+    rx_power_dbm = env.config["tx_power_dbm"] + np.where(
+        core.reachable, core.channels.mean_gain_db, -np.inf
+    )
+    kind = "SYNTHETIC O1-like" if core.data.synthetic else "ray-traced"
+    title = f"{args.name} ({kind}): {core.num_bs} BSs, {core.num_users} users"
+    output = args.output or f"{args.name}.png"
+    path = plot_scenario(
+        output,
+        core.data.user_positions,
+        core.data.bs_positions,
+        rx_power_dbm,
+        core.data.synthetic,
+        title,
+    )
+    print(f"written {path}")
+    return 0
+
+
 def _reception_env(env_kwargs: dict[str, Any]) -> Any:
     import gymnasium as gym
 
@@ -156,9 +181,15 @@ def _cmd_train(args: argparse.Namespace) -> int:
 def _cmd_evaluate(args: argparse.Namespace) -> int:
     import torch
 
-    from wmoe.agents.evaluate import evaluate_run
+    from wmoe.agents.evaluate import evaluate_run, load_run
 
     torch.set_num_threads(args.num_threads)
+    if args.video_baseline and not args.video:
+        raise ValueError("--video-baseline needs --video DIR (where the videos go)")
+    if args.video:
+        from wmoe.agents.videos import check_video_dependency
+
+        check_video_dependency()
     report = evaluate_run(
         args.algo,
         args.env,
@@ -175,6 +206,26 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
         f"{args.seed + args.n_episodes - 1}, mean length {report.episode_length:.1f} steps):"
     )
     print(report.table())
+    if not (args.video or args.expert_map):
+        return 0
+    run = load_run(args.algo, args.env, Path(args.log_folder), args.exp_id, args.load)
+    if args.video:
+        from wmoe.agents.videos import baseline_policy, record_videos
+
+        policies = {"agent": run.policy()}
+        if args.video_baseline:
+            policies[args.video_baseline] = baseline_policy(
+                args.env, args.video_baseline, args.seed
+            )
+        env_kwargs = run.hyperparameters.get("env_kwargs", {})
+        for path in record_videos(
+            args.env, env_kwargs, policies, Path(args.video), args.video_episodes, args.seed
+        ):
+            print(f"video {path}")
+    if args.expert_map:
+        from wmoe.agents.expert_map import save_expert_map
+
+        print(f"expert map {save_expert_map(run, args.env, args.expert_map)}")
     return 0
 
 
@@ -281,7 +332,10 @@ def build_parser() -> argparse.ArgumentParser:
         "generate", help="write the SYNTHETIC O1-like scenario in DeepMIMO v4 format"
     )
     info = scenario_sub.add_parser("info", help="describe a DeepMIMO v4 scenario folder")
-    for p in (generate, info):
+    plot = scenario_sub.add_parser(
+        "plot", help="draw a scenario: buildings, BSs, users, best-server and coverage maps"
+    )
+    for p in (generate, info, plot):
         p.add_argument(
             "--scenarios-dir",
             default=None,
@@ -296,6 +350,10 @@ def build_parser() -> argparse.ArgumentParser:
     generate.add_argument("--overwrite", action="store_true", help="replace an existing one")
     generate.set_defaults(func=_cmd_scenario_generate)
     info.set_defaults(func=_cmd_scenario_info)
+    plot.add_argument(
+        "-o", "--output", default=None, help="image file (default <name>.png; .pdf, .svg work)"
+    )
+    plot.set_defaults(func=_cmd_scenario_plot)
 
     baselines = sub.add_parser("baselines", help="rates of the reception env's baselines")
     baselines.add_argument(
@@ -346,6 +404,24 @@ def build_parser() -> argparse.ArgumentParser:
         "--load", choices=["final", "best", "checkpoint"], default="final", help="which model"
     )
     evaluate.add_argument("--no-baselines", action="store_true", help="skip the baselines")
+    evaluate.add_argument(
+        "--video",
+        metavar="DIR",
+        default=None,
+        help="also record episodes of the agent as MP4 (RecordVideo; needs wmoe[video])",
+    )
+    evaluate.add_argument(
+        "--video-baseline", metavar="NAME", default=None, help="with --video: also this baseline"
+    )
+    evaluate.add_argument(
+        "--video-episodes", type=int, default=1, help="episodes per video policy (default 1)"
+    )
+    evaluate.add_argument(
+        "--expert-map",
+        metavar="FILE",
+        default=None,
+        help="also draw the expert the MoE router picks at each user location (reception env)",
+    )
     evaluate.set_defaults(func=_cmd_evaluate)
 
     reproduce = sub.add_parser("reproduce", help="reproduce a paper's result table")

@@ -241,7 +241,7 @@ def test_masks_on_continuous_and_render_mode_raise(reception_config):
     with pytest.raises(InvalidActionError, match="only for discrete"):
         env.action_masks()
     with pytest.raises(ValueError, match="render_mode"):
-        gym.make(ENV_ID, config=reception_config, render_mode="human")
+        gym.make(ENV_ID, config=reception_config, render_mode="ansi")
 
 
 @pytest.mark.parametrize(("codebook", "ue_antennas"), [("dft", 4), ("3gpp-2port", 2)])

@@ -29,6 +29,7 @@ from numpy.typing import NDArray
 
 from wmoe.config import ConfigSchema, markdown_table
 from wmoe.envs.action_checks import check_batch
+from wmoe.envs.rendering import RENDER_FPS, RENDER_MODES, StateRenderer, check_render_mode
 
 # Rewards, terminated and truncated flags, and info arrays, one row per stepped env.
 BatchStep = tuple[
@@ -69,12 +70,6 @@ def first_row_info(info: dict[str, NDArray[Any]]) -> dict[str, Any]:
     }
 
 
-def check_render_mode(render_mode: str | None) -> None:
-    """Raise for any render mode: no env of the suite renders."""
-    if render_mode is not None:
-        raise ValueError(f"render_mode={render_mode!r} is not supported; this env has no rendering")
-
-
 def with_config_table(doc: str | None, schema: type[ConfigSchema]) -> str | None:
     """An env docstring with the schema's config table at the end of its Arguments section.
 
@@ -96,7 +91,7 @@ class CoreBinding(ABC):
 
     A subclass names its config schema (``config_schema``), builds its core in ``__init__``
     (stored as ``self.core``) and sets ``observation_space`` and ``action_space`` (those of
-    one env).
+    one env). ``renderer_class`` draws its envs (``render_mode="rgb_array"``).
 
     Args:
         config: A config validated by ``config_schema`` (defaults merged with the overrides).
@@ -104,6 +99,8 @@ class CoreBinding(ABC):
     """
 
     config_schema: ClassVar[type[ConfigSchema]]
+    renderer_class: ClassVar[type[StateRenderer]]
+    renderer: StateRenderer | None = None
     core: Any
     observation_space: spaces.Space[Any]
     action_space: spaces.Space[Any]
@@ -125,6 +122,12 @@ class CoreBinding(ABC):
     def reset(self, envs: NDArray[np.int64], rngs: Sequence[np.random.Generator]) -> None:
         """Start new episodes in ``envs``."""
         self.core.reset(envs, rngs)
+        if self.renderer is not None:
+            self.renderer.reset(envs)
+
+    def start_rendering(self, num_envs: int) -> None:
+        """Build the renderer (its static scene) and keep it informed of every step."""
+        self.renderer = self.renderer_class(self.core, num_envs)
 
     def observations(self, envs: NDArray[np.int64]) -> NDArray[Any]:
         """Current observations of ``envs``."""
@@ -140,11 +143,12 @@ class CoreEnv(gym.Env[NDArray[Any], Any]):
 
     Args:
         config: Config overrides, deep-merged into :meth:`default_config` (unknown keys raise).
-        render_mode: Must be None.
+        render_mode: None, or ``"rgb_array"``: :meth:`render` returns an ``(H, W, 3)`` uint8
+            frame of the current state.
     """
 
     binding_class: ClassVar[type[CoreBinding]]
-    metadata: dict[str, Any] = {"render_modes": []}
+    metadata: dict[str, Any] = {"render_modes": list(RENDER_MODES), "render_fps": RENDER_FPS}
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -159,9 +163,12 @@ class CoreEnv(gym.Env[NDArray[Any], Any]):
     def __init__(
         self, config: dict[str, Any] | None = None, render_mode: str | None = None
     ) -> None:
-        check_render_mode(render_mode)
+        check_render_mode(render_mode, RENDER_MODES)
+        self.render_mode = render_mode
         self.config = self.binding_class.config_schema.resolve(config)
         self.binding = self.binding_class(self.config, batch_size=1)
+        if render_mode is not None:
+            self.binding.start_rendering(1)
         self.action_space = self.binding.action_space
         self.observation_space = self.binding.observation_space
         self._needs_reset = True
@@ -184,6 +191,8 @@ class CoreEnv(gym.Env[NDArray[Any], Any]):
         rewards, terminated, truncated, info = self.binding.step(
             _ENV0, np.asarray(action)[None], [self.np_random]
         )
+        if self.binding.renderer is not None:
+            self.binding.renderer.record_step(_ENV0, info)
         return (
             self.binding.observations(_ENV0)[0],
             float(rewards[0]),
@@ -191,6 +200,12 @@ class CoreEnv(gym.Env[NDArray[Any], Any]):
             bool(truncated[0]),
             first_row_info(info),
         )
+
+    def render(self) -> NDArray[np.uint8] | None:
+        """The current state as an ``(H, W, 3)`` uint8 frame (None without a render mode)."""
+        if self.binding.renderer is None:
+            return None
+        return self.binding.renderer.frame(0)
 
 
 class CoreVectorEnv(VectorEnv[NDArray[Any], Any, Any]):
@@ -200,11 +215,16 @@ class CoreVectorEnv(VectorEnv[NDArray[Any], Any, Any]):
         num_envs: Number of sub-environments.
         config: Config overrides, as for the single env; shared by all sub-envs.
         autoreset_mode: Gymnasium's ``NEXT_STEP`` (default), ``SAME_STEP`` or ``DISABLED``.
-        render_mode: Must be None.
+        render_mode: None, or ``"rgb_array"``: :meth:`render` returns a tuple of frames, one
+            per sub-env (as ``SyncVectorEnv.render``), drawn on one shared figure.
     """
 
     binding_class: ClassVar[type[CoreBinding]]
-    metadata: dict[str, Any] = {"render_modes": [], "autoreset_mode": AutoresetMode.NEXT_STEP}
+    metadata: dict[str, Any] = {
+        "render_modes": list(RENDER_MODES),
+        "render_fps": RENDER_FPS,
+        "autoreset_mode": AutoresetMode.NEXT_STEP,
+    }
 
     def __init__(
         self,
@@ -213,11 +233,14 @@ class CoreVectorEnv(VectorEnv[NDArray[Any], Any, Any]):
         autoreset_mode: str | AutoresetMode = AutoresetMode.NEXT_STEP,
         render_mode: str | None = None,
     ) -> None:
-        check_render_mode(render_mode)
+        check_render_mode(render_mode, RENDER_MODES)
         if num_envs < 1:
             raise ValueError(f"num_envs must be >= 1, got {num_envs}")
+        self.render_mode = render_mode
         self.config = self.binding_class.config_schema.resolve(config)
         self.binding = self.binding_class(self.config, batch_size=num_envs)
+        if render_mode is not None:
+            self.binding.start_rendering(num_envs)
         self.num_envs = num_envs
         self.autoreset_mode = AutoresetMode(autoreset_mode)
         self.metadata = {**self.metadata, "autoreset_mode": self.autoreset_mode}
@@ -298,6 +321,8 @@ class CoreVectorEnv(VectorEnv[NDArray[Any], Any, Any]):
             step_rewards, step_terminated, step_truncated, step_info = self.binding.step(
                 stepping, batch[stepping], rngs
             )
+            if self.binding.renderer is not None:
+                self.binding.renderer.record_step(stepping, step_info)
             rewards[stepping] = step_rewards
             terminated[stepping] = step_terminated
             truncated[stepping] = step_truncated
@@ -326,3 +351,9 @@ class CoreVectorEnv(VectorEnv[NDArray[Any], Any, Any]):
             observations = self.binding.observations(self._all)
         self._autoreset = done
         return observations, rewards, terminated, truncated, infos
+
+    def render(self) -> tuple[NDArray[np.uint8], ...] | None:
+        """One ``(H, W, 3)`` uint8 frame per sub-env (None without a render mode)."""
+        if self.binding.renderer is None:
+            return None
+        return tuple(self.binding.renderer.frame(i) for i in range(self.num_envs))

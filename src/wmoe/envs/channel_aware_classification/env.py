@@ -12,6 +12,7 @@ from numpy.typing import NDArray
 from wmoe.envs.action_checks import choice_space, decode_choices
 from wmoe.envs.channel_aware_classification.config import ClassificationConfig
 from wmoe.envs.channel_aware_classification.core import ClassificationCore
+from wmoe.envs.channel_aware_classification.render import ClassificationRenderer
 from wmoe.envs.core_env import BatchStep, CoreBinding, CoreEnv
 
 
@@ -25,6 +26,7 @@ class ClassificationBinding(CoreBinding):
     """Spaces and actions of the classification bandit over :class:`ClassificationCore`."""
 
     config_schema = ClassificationConfig
+    renderer_class = ClassificationRenderer
     core: ClassificationCore
 
     def __init__(self, config: dict[str, Any], batch_size: int) -> None:

@@ -13,6 +13,7 @@ from wmoe.envs.action_checks import choice_space, decode_choices
 from wmoe.envs.core_env import BatchStep, CoreBinding, CoreEnv
 from wmoe.envs.expert_routing.config import RoutingConfig
 from wmoe.envs.expert_routing.core import RoutingCore
+from wmoe.envs.expert_routing.render import RoutingRenderer
 
 
 def observation_space(core: RoutingCore) -> spaces.Box:
@@ -24,6 +25,7 @@ class RoutingBinding(CoreBinding):
     """Spaces and actions of expert routing over :class:`RoutingCore`."""
 
     config_schema = RoutingConfig
+    renderer_class = RoutingRenderer
     core: RoutingCore
 
     def __init__(self, config: dict[str, Any], batch_size: int) -> None:

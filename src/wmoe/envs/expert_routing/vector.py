@@ -19,7 +19,7 @@ class ExpertRoutingVectorEnv(CoreVectorEnv):
         num_envs: Number of sub-environments.
         config: Config overrides, as for the single env; shared by all sub-envs.
         autoreset_mode: Gymnasium's ``NEXT_STEP`` (default), ``SAME_STEP`` or ``DISABLED``.
-        render_mode: Must be None.
+        render_mode: None, or ``"rgb_array"``: one frame per sub-env (see ``CoreVectorEnv``).
     """
 
     binding_class = RoutingBinding

@@ -14,6 +14,7 @@ from wmoe.envs.action_checks import choice_space, decode_choices
 from wmoe.envs.core_env import BatchStep, CoreBinding, CoreEnv
 from wmoe.envs.multi_access.config import MultiAccessConfig
 from wmoe.envs.multi_access.core import MultiAccessCore
+from wmoe.envs.multi_access.render import MultiAccessRenderer
 
 # Info keys holding one value per agent; the single env reports agent 0's as a scalar.
 PER_AGENT_INFO = ("success", "collision", "agent_throughput")
@@ -33,6 +34,7 @@ class MultiAccessBinding(CoreBinding):
     """Spaces and actions of one learning node over :class:`MultiAccessCore`."""
 
     config_schema = MultiAccessConfig
+    renderer_class = MultiAccessRenderer
     core: MultiAccessCore
 
     def __init__(self, config: dict[str, Any], batch_size: int) -> None:

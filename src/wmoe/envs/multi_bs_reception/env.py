@@ -13,6 +13,7 @@ from wmoe.envs.core_env import EXPERT_ACTION_KEY, BatchStep, CoreBinding, CoreEn
 from wmoe.envs.multi_bs_reception.actions import ActionCodec
 from wmoe.envs.multi_bs_reception.config import ReceptionConfig
 from wmoe.envs.multi_bs_reception.core import ReceptionCore
+from wmoe.envs.multi_bs_reception.render import ReceptionRenderer
 
 
 def observation_space(core: ReceptionCore) -> spaces.Box:
@@ -46,6 +47,7 @@ class ReceptionBinding(CoreBinding):
     """Spaces and action forms of the reception env over :class:`ReceptionCore`."""
 
     config_schema = ReceptionConfig
+    renderer_class = ReceptionRenderer
     core: ReceptionCore
 
     def __init__(self, config: dict[str, Any], batch_size: int) -> None:

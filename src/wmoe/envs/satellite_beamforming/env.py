@@ -13,12 +13,14 @@ from wmoe.envs.core_env import BatchStep, CoreBinding, CoreEnv
 from wmoe.envs.satellite_beamforming.actions import ActionCodec
 from wmoe.envs.satellite_beamforming.config import SatelliteConfig
 from wmoe.envs.satellite_beamforming.core import SatelliteCore
+from wmoe.envs.satellite_beamforming.render import SatelliteRenderer
 
 
 class SatelliteBinding(CoreBinding):
     """Spaces and actions of the LEO multibeam downlink over :class:`SatelliteCore`."""
 
     config_schema = SatelliteConfig
+    renderer_class = SatelliteRenderer
     core: SatelliteCore
 
     def __init__(self, config: dict[str, Any], batch_size: int) -> None:
@@ -42,6 +44,9 @@ class SatelliteBinding(CoreBinding):
         """Decode each env's decision, serve the users, and move the satellite on."""
         decision = self.codec.decode(actions, self.core.cell_colours(envs))
         rewards, truncated, info = self.core.step(envs, decision, rngs)
+        info["beam_power_w"] = self.core.beam_powers(decision)
+        info["beam_subband"] = decision.colour.copy()
+        info["precoder"] = decision.precoder.copy()
         return rewards, np.zeros(len(envs), dtype=np.bool_), truncated, info
 
 
@@ -108,7 +113,9 @@ class SatelliteBeamformingEnv(CoreEnv):
     GEO terminal: ``episode_length x step_s`` too long for ``altitude_m`` and the area).
     ``info``: ``user_se_bps_hz`` and ``user_rate_bps`` per user, ``sum_se_bps_hz``,
     ``geo_i_over_n_db`` per terminal, ``geo_penalty``, ``power_w``,
-    ``energy_efficiency_bit_per_j``, ``elevation_deg`` per user.
+    ``energy_efficiency_bit_per_j``, ``elevation_deg`` per user; the decision as applied:
+    ``beam_power_w`` per beam (within the budget), ``beam_subband`` per beam (``C``: all
+    sub-bands) and ``precoder`` (index into ``core.PRECODERS``).
 
     ## Vectorized environment
 
