@@ -296,6 +296,33 @@ def _cmd_reproduce_channel_aware(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_tune(args: argparse.Namespace) -> int:
+    import torch
+
+    from wmoe.agents.tuning import TuneArgs, best_entry, tune
+
+    torch.set_num_threads(args.num_threads)
+    for policy in args.policy:
+        settings = TuneArgs(
+            algo=args.algo,
+            env=args.env,
+            policy=policy,
+            n_trials=args.n_trials,
+            n_timesteps=args.n_timesteps,
+            evaluations=args.evaluations,
+            eval_episodes=args.eval_episodes,
+            storage=args.storage,
+            study_name=args.study_name if len(args.policy) == 1 else None,
+            seed=args.seed,
+            env_kwargs=parse_key_values(args.env_kwargs),
+        )
+        study = tune(settings)
+        finished = sum(t.state.name == "COMPLETE" for t in study.trials)
+        print(f"study {study.study_name}: {len(study.trials)} trials, {finished} completed")
+        print(best_entry(study, settings))
+    return 0
+
+
 def _add_run_arguments(parser: argparse.ArgumentParser) -> None:
     from wmoe.agents.registry import ALGORITHMS
 
@@ -423,6 +450,42 @@ def build_parser() -> argparse.ArgumentParser:
         help="also draw the expert the MoE router picks at each user location (reception env)",
     )
     evaluate.set_defaults(func=_cmd_evaluate)
+
+    tune_parser = sub.add_parser(
+        "tune",
+        help="Optuna search of an algorithm's hyperparameters on validation seeds",
+        description="Each trial trains with a sample of hyperparams/search_spaces.yml and is "
+        "scored on validation episodes (pruned by the median rule). Processes sharing "
+        "--storage and the study name share the trials.",
+    )
+    tune_parser.add_argument("--algo", required=True, help="algorithm, e.g. ppo")
+    tune_parser.add_argument("--env", required=True, help="env id")
+    tune_parser.add_argument(
+        "--policy",
+        nargs="+",
+        default=["mlp"],
+        help="network preset(s); several get one study each with the same budget "
+        "(e.g. moe-top2 mlp-matched)",
+    )
+    tune_parser.add_argument("--n-trials", type=int, default=20, help="trials of this process")
+    tune_parser.add_argument(
+        "-n", "--n-timesteps", type=int, default=50_000, help="training steps per trial"
+    )
+    tune_parser.add_argument(
+        "--evaluations", type=int, default=4, help="pruning checkpoints per trial"
+    )
+    tune_parser.add_argument(
+        "--eval-episodes", type=int, default=5, help="validation episodes per checkpoint"
+    )
+    tune_parser.add_argument(
+        "--storage",
+        default="sqlite:///wmoe-tune.db",
+        help="Optuna storage URL shared by workers (default sqlite:///wmoe-tune.db)",
+    )
+    tune_parser.add_argument("--study-name", default=None, help="default <algo>-<env>-<policy>")
+    tune_parser.add_argument("--seed", type=int, default=0, help="sampler and training seed")
+    tune_parser.add_argument("--env-kwargs", nargs="*", help="key:value gym.make overrides")
+    tune_parser.set_defaults(func=_cmd_tune)
 
     reproduce = sub.add_parser("reproduce", help="reproduce a paper's result table")
     reproduce_sub = reproduce.add_subparsers(dest="paper", required=True)
