@@ -224,6 +224,8 @@ def test_reproduce_case_study_writes_curves_table_and_plot(tmp_path, reception_c
         assert label in report and label in result.stdout
     assert "baseline: strongest_n" in report
     assert "Command: `wmoe reproduce case-study --networks table7-moe-top1" in report
+    decisions = report.split("## What the policies decide")[1]
+    assert "set = oracle's" in decisions and "| Top-1 MoE (`table7-moe-top1`) |" in decisions
     rows = (tmp_path / "out" / "curves.csv").read_text().splitlines()
     assert rows[0] == "network,seed,env_steps,mean_reward_per_step"
     assert len(rows) == 1 + 2 * 2 * 6  # networks x seeds x (600 / 100) windows

@@ -27,6 +27,7 @@ from stable_baselines3.common.callbacks import BaseCallback
 from wmoe.agents.diffusion_sac import DiffusionSAC
 from wmoe.agents.evaluate import agent_policy, baseline_policies, run_episodes
 from wmoe.agents.hyperparams import load_defaults, merge_hyperparameters
+from wmoe.agents.reception_diagnostics import decision_diagnostics
 from wmoe.agents.registry import get_algorithm
 from wmoe.agents.train import make_training_env, new_model
 from wmoe.moe_policies.presets import resolve_network
@@ -104,6 +105,8 @@ class CaseStudyRun:
         final_reward: Mean reward per step of the deterministic policy in evaluation.
         train_seconds: Wall-clock training time.
         parameters: Trainable parameters of the denoiser.
+        diagnostics: What the deterministic policy decides on the evaluation episodes
+            (:class:`~wmoe.agents.reception_diagnostics.DecisionDiagnostics`).
     """
 
     network: str
@@ -112,6 +115,7 @@ class CaseStudyRun:
     final_reward: float
     train_seconds: float
     parameters: int
+    diagnostics: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass
@@ -149,10 +153,12 @@ def train_one(settings: CaseStudySettings, network: str, seed: int) -> CaseStudy
     model.learn(int(hyperparameters["n_timesteps"]), callback=curve)
     seconds = time.perf_counter() - start
     env = gym.make(ENV_ID, **hyperparameters["env_kwargs"])
+    policy = agent_policy(model, None)
     try:
-        returns, length = run_episodes(
-            env, agent_policy(model, None), settings.eval_episodes, settings.eval_seed
-        )
+        returns, length = run_episodes(env, policy, settings.eval_episodes, settings.eval_seed)
+        diagnostics = decision_diagnostics(
+            env, policy, settings.eval_episodes, settings.eval_seed
+        ).as_dict()
     finally:
         env.close()
         venv.close()
@@ -164,6 +170,7 @@ def train_one(settings: CaseStudySettings, network: str, seed: int) -> CaseStudy
         final_reward=float(returns.mean() / length),
         train_seconds=seconds,
         parameters=sum(p.numel() for p in denoiser.parameters() if p.requires_grad),
+        diagnostics=diagnostics,
     )
 
 
@@ -247,6 +254,30 @@ def format_table(result: CaseStudyResult) -> str:
     return "\n".join(lines)
 
 
+DIAGNOSTIC_COLUMNS = {
+    "distinct_sets": ("distinct BS sets", "{:.0f}"),
+    "distinct_codewords": ("distinct codewords", "{:.0f}"),
+    "expert_codeword_share": ("codeword = expert's", "{:.0%}"),
+    "oracle_set_share": ("set = oracle's", "{:.0%}"),
+    "strongest_n_set_share": ("set = strongest-N's", "{:.0%}"),
+    "oracle_rate_share": ("rate / oracle's", "{:.1%}"),
+}
+
+
+def format_diagnostics(result: CaseStudyResult) -> str:
+    """Markdown table: what each network's policy decides (mean over seeds)."""
+    header = " | ".join(label for label, _ in DIAGNOSTIC_COLUMNS.values())
+    lines = [f"| denoiser | {header} |", "|---|" + "---|" * len(DIAGNOSTIC_COLUMNS)]
+    for network, runs in _by_network(result).items():
+        cells = []
+        for key, (_, fmt) in DIAGNOSTIC_COLUMNS.items():
+            values = [run.diagnostics[key] for run in runs if key in run.diagnostics]
+            cells.append(fmt.format(float(np.mean(values))) if values else "–")
+        label = TABLE7_NETWORKS.get(network, network)
+        lines.append(f"| {label} (`{network}`) | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 def write_curves_csv(result: CaseStudyResult, path: Path) -> None:
     """One row per (network, seed, window): the curve data behind the plot."""
     with path.open("w", newline="") as handle:
@@ -312,6 +343,10 @@ def write_report(result: CaseStudyResult, folder: Path, command: str) -> list[Pa
         f"{settings.eval_episodes} episodes (seeds {settings.eval_seed}...), deterministic "
         "policy. Rewards are per step (one user served), in bit/s/Hz; ± is the 95 % "
         "Student-t interval over seeds.\n\n"
-        f"{format_table(result)}\n\n![learning curves](case_study.png)\n"
+        f"{format_table(result)}\n\n![learning curves](case_study.png)\n\n"
+        "## What the policies decide\n\n"
+        "Over the same evaluation episodes (mean over seeds; "
+        "`wmoe.agents.reception_diagnostics`):\n\n"
+        f"{format_diagnostics(result)}\n"
     )
     return [png, csv_path, markdown]
