@@ -16,7 +16,7 @@ import argparse
 
 import numpy as np
 import torch
-from env_throughput import median_rates, print_rates, seeded_envs
+from env_throughput import discrete_steppers, median_rates, print_rates, seeded_envs
 
 import wmoe  # noqa: F401
 
@@ -28,27 +28,10 @@ def measure(env_id: str, args: argparse.Namespace) -> None:
     native, sync, single = seeded_envs(env_id, n)
     choices = int(native.single_action_space.n)
     batches = np.random.default_rng(0).integers(0, choices, size=(16, n))
-    counter = iter(range(10**12))
-
-    def native_step() -> None:
-        native.step(batches[next(counter) % 16])
-
-    def sync_step() -> None:
-        sync.step(batches[next(counter) % 16])
-
-    def single_step() -> None:
-        _, _, _, truncated, _ = single.step(int(batches[next(counter) % 16, 0]))
-        if truncated:
-            single.reset()
-
-    rates = median_rates(
-        {
-            "native vector": (native_step, n, args.vector_calls),
-            "SyncVectorEnv": (sync_step, n, args.sync_calls),
-            "single env": (single_step, 1, args.single_calls),
-        },
-        args.repeats,
+    steppers = discrete_steppers(
+        (native, sync, single), batches, (args.vector_calls, args.sync_calls, args.single_calls)
     )
+    rates = median_rates(steppers, args.repeats)
     print(f"{env_id}, default config, {n} envs")
     print_rates(rates)
     print()

@@ -52,3 +52,38 @@ def print_rates(rates: dict[str, float], reference: str = "native vector") -> No
     print(f"{'env':<16} {'env-steps/s':>12} {'native / this':>14}")
     for name, value in rates.items():
         print(f"{name:<16} {value:12,.0f} {rates[reference] / value:14.1f}x")
+
+
+def discrete_steppers(
+    envs: tuple[Any, SyncVectorEnv, gym.Env[Any, Any]],
+    batches: Any,
+    calls: tuple[int, int, int],
+) -> dict[str, Stepper]:
+    """Steppers of :func:`seeded_envs`'s three envs cycling through integer action batches.
+
+    Args:
+        envs: Native vector env, ``SyncVectorEnv`` and single env.
+        batches: ``(k, num_envs)`` integer actions; call ``i`` uses row ``i % k`` (the single
+            env its first entry, resetting when an episode ends).
+        calls: Calls per repeat of the native, sync and single env.
+    """
+    native, sync, single = envs
+    counter = iter(range(10**12))
+
+    def native_step() -> None:
+        native.step(batches[next(counter) % len(batches)])
+
+    def sync_step() -> None:
+        sync.step(batches[next(counter) % len(batches)])
+
+    def single_step() -> None:
+        _, _, terminated, truncated, _ = single.step(int(batches[next(counter) % len(batches), 0]))
+        if terminated or truncated:
+            single.reset()
+
+    num_envs = batches.shape[1]
+    return {
+        "native vector": (native_step, num_envs, calls[0]),
+        "SyncVectorEnv": (sync_step, num_envs, calls[1]),
+        "single env": (single_step, 1, calls[2]),
+    }

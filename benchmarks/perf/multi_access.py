@@ -14,7 +14,7 @@ from __future__ import annotations
 import argparse
 
 import numpy as np
-from env_throughput import median_rates, print_rates, seeded_envs
+from env_throughput import discrete_steppers, median_rates, print_rates, seeded_envs
 
 import wmoe  # noqa: F401
 
@@ -34,27 +34,10 @@ def main() -> None:
     native, sync, single = seeded_envs(ENV_ID, n)
     rng = np.random.default_rng(0)
     batches = rng.integers(0, 2, size=(16, n))
-    counter = iter(range(10**12))
-
-    def native_step() -> None:
-        native.step(batches[next(counter) % 16])
-
-    def sync_step() -> None:
-        sync.step(batches[next(counter) % 16])
-
-    def single_step() -> None:
-        _, _, _, truncated, _ = single.step(int(batches[next(counter) % 16, 0]))
-        if truncated:
-            single.reset()
-
-    rates = median_rates(
-        {
-            "native vector": (native_step, n, args.vector_calls),
-            "SyncVectorEnv": (sync_step, n, args.sync_calls),
-            "single env": (single_step, 1, args.single_calls),
-        },
-        args.repeats,
+    steppers = discrete_steppers(
+        (native, sync, single), batches, (args.vector_calls, args.sync_calls, args.single_calls)
     )
+    rates = median_rates(steppers, args.repeats)
     core = single.unwrapped.core
     print(
         f"{ENV_ID}, default config: {core.num_legacy} legacy node slots, "
