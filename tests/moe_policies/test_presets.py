@@ -40,3 +40,14 @@ def test_a_matched_spec_is_a_two_layer_mlp_sized_to_its_target() -> None:
         NetworkSpec(stem=(), match=PRESETS["mlp"])
     with pytest.raises(ValueError, match="mlp-matched-\\* presets"):
         NetworkSpec.from_dict({"match": "moe-soft"})
+
+
+def test_a_fingerprint_holds_only_what_differs_from_the_defaults() -> None:
+    assert NetworkSpec().fingerprint() == {}
+    assert PRESETS["moe-soft"].fingerprint() == {
+        "stem": (),
+        "experts": (64, 64),
+        "router": {"kind": "soft"},
+    }
+    # An option added with a default (e.g. a new aux loss at 0) leaves fingerprints alone.
+    assert "aux" not in PRESETS["moe-top2"].fingerprint()

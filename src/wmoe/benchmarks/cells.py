@@ -97,7 +97,7 @@ class Cell:
         config = self.to_dict()
         config.pop("suite")
         if self.preset is not None:
-            config["network_spec"] = resolve_network(self.preset).to_dict()
+            config["network_spec"] = resolve_network(self.preset).fingerprint()
         if self.algo is not None:
             config["packaged_hyperparameters"] = load_defaults(
                 get_algorithm(self.algo), self.env_id

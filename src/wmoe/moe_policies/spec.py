@@ -9,7 +9,7 @@ and can be written as YAML mappings (see :meth:`NetworkSpec.from_dict`).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import MISSING, asdict, dataclass, field, fields, is_dataclass, replace
 from typing import Any
 
 from torch import nn
@@ -109,6 +109,14 @@ class NetworkSpec:
             raise ValueError("a network needs at least one layer (stem or experts)")
         if any(w < 1 for w in self.stem + self.experts):
             raise ValueError(f"layer widths must be >= 1, got {self.stem + self.experts}")
+        router = self.router
+        noisy_sparse = router.kind == "noisy_top_k" and router.top_k < router.num_experts
+        if self.is_moe and self.aux.load and not noisy_sparse:
+            raise ValueError(
+                f"aux.load (Shazeer et al.'s load loss) needs router kind 'noisy_top_k' with "
+                f"top_k < num_experts; got kind={router.kind!r}, top_k={router.top_k}, "
+                f"num_experts={router.num_experts}. Set aux.load to 0 or change the router"
+            )
 
     @property
     def is_moe(self) -> bool:
@@ -142,6 +150,15 @@ class NetworkSpec:
         """Plain-data form (for YAML, logs)."""
         return asdict(self)
 
+    def fingerprint(self) -> dict[str, Any]:
+        """The fields that differ from their defaults, nested: what makes this network itself.
+
+        Adding a field with a default (a new option) leaves every existing spec's
+        fingerprint as it was; changing a value changes it. The benchmark store keys cells
+        by it.
+        """
+        return _non_default_fields(self)
+
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], base: NetworkSpec | None = None) -> NetworkSpec:
         """Build a spec from a mapping, overriding ``base`` (default: the defaults).
@@ -164,6 +181,22 @@ class NetworkSpec:
             router=replace(base.router, **router),
             aux=replace(base.aux, **aux),
         )
+
+
+def _non_default_fields(value: Any) -> dict[str, Any]:
+    """A dataclass's fields that differ from their defaults, nested dataclasses recursively.
+
+    A changed default is not seen (only values that differ from today's defaults are).
+    """
+    differing: dict[str, Any] = {}
+    for item in fields(value):
+        current = getattr(value, item.name)
+        default = item.default_factory() if item.default_factory is not MISSING else item.default
+        if current == default:
+            continue
+        is_nested = is_dataclass(current) and not isinstance(current, type)
+        differing[item.name] = _non_default_fields(current) if is_nested else current
+    return differing
 
 
 def _check_keys(data: Mapping[str, Any], cls: type, where: str) -> None:
