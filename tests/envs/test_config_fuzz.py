@@ -64,6 +64,11 @@ SETUPS: dict[str, FuzzSetup] = {
         fixed=frozenset({"num_agents"}),
         caps={"num_channels": 4, "history_slots": 40, "fairness_window_slots": 200},
     ),
+    "wmoe/MultiAccess-v1": FuzzSetup(
+        fixed=frozenset({"num_agents"}),
+        caps={"num_channels": 4, "history_slots": 80, "fairness_window_slots": 200}
+        | {"subslots_per_slot": 64},
+    ),
 }
 ENV_IDS = [entry.env_id for entry in ENV_TABLE]
 

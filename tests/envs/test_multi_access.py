@@ -1,4 +1,4 @@
-"""``wmoe/MultiAccess-v0``: API checks, observations, rewards, vectorisation, baselines."""
+"""``wmoe/MultiAccess-v0``/``-v1``: API checks, observations, rewards, vectorisation, baselines."""
 
 from __future__ import annotations
 
@@ -19,18 +19,28 @@ from wmoe.config import ConfigError
 from wmoe.envs.action_checks import InvalidActionError
 from wmoe.envs.multi_access.baselines import (
     BASELINES,
+    TUNED,
     TUNING_GRID,
     baseline_action,
+    mean_returns,
     optimal_idle_slot_probability,
     tdma_aloha_parameters,
     tuned_parameter,
+    upper_bound_returns,
 )
-from wmoe.envs.multi_access.config import ANY_SCENARIO, MixName, MultiAccessConfig
-from wmoe.envs.multi_access.core import MultiAccessCore, alpha_fair_utility, jain_index
+from wmoe.envs.multi_access.bounds import alpha_fair_utility, reward_range
+from wmoe.envs.multi_access.config import (
+    ANY_SCENARIO,
+    MixName,
+    MultiAccessConfig,
+    MultiAccessV1Config,
+)
+from wmoe.envs.multi_access.core import MultiAccessCore, jain_index
 from wmoe.envs.multi_access.scenarios import MIX_NAMES, MIXES, TRAFFIC_MODELS, sample_nodes
-from wmoe.envs.multi_access.vector import MultiAccessVectorEnv
+from wmoe.envs.multi_access.vector import MultiAccessV1VectorEnv, MultiAccessVectorEnv
 
 ENV_ID = "wmoe/MultiAccess-v0"
+V1_ID = "wmoe/MultiAccess-v1"
 
 
 def _make(**config: Any) -> gym.Env[Any, Any]:
@@ -341,3 +351,93 @@ def test_pettingzoo_agents_collide_with_each_other() -> None:
     assert env.agents == []
     with pytest.raises(RuntimeError, match=r"call reset\(\) before step\(\)"):
         env.step({})
+
+
+def test_v1_is_v0_with_new_defaults() -> None:
+    v0, v1 = MultiAccessConfig.defaults(), MultiAccessV1Config.defaults()
+    changed = {key for key in v0 if v0[key] != v1[key]}
+    assert changed == {"history_slots", "alpha", "contention", "normalise_reward"}
+    assert (v1["contention"], v1["alpha"], v1["normalise_reward"]) == ("sub_slots", 1.0, True)
+    assert v1["history_slots"] >= 2 * 40  # two of the longest NR-U burst periods
+    env = gym.make(V1_ID)
+    check_env(env.unwrapped)
+    assert env.observation_space.shape == (80 * 6,)
+    assert isinstance(gym.make_vec(V1_ID, num_envs=2), MultiAccessV1VectorEnv)
+
+
+@pytest.mark.parametrize("mode", [AutoresetMode.NEXT_STEP, AutoresetMode.SAME_STEP])
+@pytest.mark.parametrize(
+    "config",
+    [
+        {"episode_slots": 7},
+        {"episode_slots": 6, "num_channels": 3, "traffic": "bursty", "subslots_per_slot": 3},
+        {"episode_slots": 5, "normalise_reward": False, "alpha": 2.0, "scenario": "wifi"},
+    ],
+)
+def test_v1_native_vector_equals_sync(mode: AutoresetMode, config: dict[str, Any]) -> None:
+    native = gym.make_vec(V1_ID, num_envs=4, config=config, autoreset_mode=mode)
+    sync = SyncVectorEnv(
+        [lambda: gym.make(V1_ID, config=config) for _ in range(4)], autoreset_mode=mode
+    )
+    np.testing.assert_array_equal(native.reset(seed=3)[0], sync.reset(seed=3)[0])
+    native.action_space.seed(1)
+    for _ in range(30):
+        actions = native.action_space.sample()
+        ours, theirs = native.step(actions), sync.step(actions)
+        for a, b in zip(ours[:4], theirs[:4], strict=True):
+            np.testing.assert_array_equal(a, b)
+        for info in (ours[4], theirs[4]):
+            info.pop("final_info", None), info.pop("final_obs", None)
+        assert_infos_equal(ours[4], theirs[4])
+
+
+def test_alpha_one_utility_is_bounded_below_by_its_floor() -> None:
+    theta = np.array([0.0, 1e-9, 0.004, 0.01, 0.5, 1.0])
+    utility = alpha_fair_utility(theta, 1.0, 0.01)
+    assert np.all(np.isfinite(utility)) and np.all(utility >= np.log(0.01))
+    np.testing.assert_allclose(utility[:4], np.log(0.01))
+
+
+@pytest.mark.parametrize("mix", MIX_NAMES)
+def test_v1_rewards_lie_between_the_floor_and_the_per_slot_bound(mix: str) -> None:
+    env = gym.make(V1_ID, config={"scenario": mix, "num_channels": 2})
+    env.reset(seed=11)
+    core = _core(env)
+    env.action_space.seed(0)
+    for slot in range(1, 201):
+        _, reward, *_ = env.step(env.action_space.sample())
+        _, bound = reward_range(core.nodes, np.zeros(1, dtype=np.int64), core.config, slot)
+        high = (bound[0] - core.reward_offset[0]) / core.reward_scale[0]
+        assert -1e-12 <= reward <= high + 1e-9
+
+
+@pytest.mark.parametrize(
+    ("env_id", "config"),
+    [(V1_ID, {}), (ENV_ID, {}), (V1_ID, {"alpha": 0.5, "normalise_reward": False})],
+)
+def test_upper_bound_dominates_every_baseline_on_every_mix(
+    env_id: str, config: dict[str, Any]
+) -> None:
+    seeds = [0, 1, 2, 3]
+    for mix in MIX_NAMES:
+        full = gym.make(env_id, config={**config, "scenario": mix, "episode_slots": 150})
+        resolved = full.unwrapped.config  # type: ignore[attr-defined]
+        bounds = upper_bound_returns(resolved, seeds)
+        for name in BASELINES:
+            parameter = tuned_parameter(name, resolved, mix) if name in TUNED else 0.0
+            for seed, bound in zip(seeds, bounds, strict=True):
+                (achieved,) = mean_returns(resolved, name, np.array([parameter]), [seed])
+                assert achieved <= bound + 1e-9, (mix, name, seed)
+
+
+def test_v1_idle_genie_never_collides_or_takes_a_slot() -> None:
+    env = gym.make(V1_ID, config={"scenario": "mixed", "num_channels": 2})
+    env.reset(seed=5)
+    core = _core(env)
+    for _ in range(300):
+        planned = core.legacy_plan(np.zeros(1, dtype=np.int64))[0].copy()
+        _, _, _, _, info = env.step(baseline_action("idle_genie", env.unwrapped))
+        assert not info["collision"]
+        if info["success"]:  # it sent where every legacy node would have stayed silent
+            busy = planned & (core.nodes.channel[0] == core.history[0, 0, -1, :3].argmax() - 1)
+            assert not busy.any()

@@ -90,6 +90,16 @@ ENV_TABLE: tuple[EnvSpecEntry, ...] = (
         ),
         baselines="wmoe.envs.multi_access.baselines",
     ),
+    EnvSpecEntry(
+        env_id="wmoe/MultiAccess-v1",
+        entry_point="wmoe.envs.multi_access.env:MultiAccessV1Env",
+        vector_entry_point="wmoe.envs.multi_access.vector:MultiAccessV1VectorEnv",
+        summary=(
+            "MultiAccess with 802.11 DCF and NR-U LBT backoff in 9 us sub-slots (Bianchi's "
+            "model); reward = proportionally fair throughput, normalised per episode."
+        ),
+        baselines="wmoe.envs.multi_access.baselines",
+    ),
 )
 
 

@@ -1,4 +1,4 @@
-"""Baselines of ``wmoe/MultiAccess-v0``.
+"""Baselines of ``wmoe/MultiAccess-v0`` and ``-v1``.
 
 Realisable policies (they use only what the agent observes, plus the episode's mix to look up
 a tuned parameter where said):
@@ -13,15 +13,21 @@ a tuned parameter where said):
   on a channel that was clear in the last slot (sensed idle, its own success, or not
   sensed), waits when none was; ``p*`` tuned per mix.
 
-Oracles (they read the simulator's hidden state):
+Oracle heuristics (they read the simulator's hidden state; neither is a bound, see
+:mod:`wmoe.envs.multi_access.bounds` for one):
 
-- ``idle_genie``: knows which legacy nodes transmit in the coming slot and sends on a
-  channel none of them uses (waits when all are used): every idle slot, no collision, no
-  harm to others. An upper bound on collision-free access, not the optimum of every reward
-  (a greedy agent may gain more by silencing sensing nodes).
-- ``model_aware_optimum``: the optimum of the ``tdma+aloha`` mix on one channel, knowing the
-  TDMA pattern and ``q`` (derived below); on every other mix or with ``C > 1`` it plays
-  ``idle_genie``.
+- ``idle_genie``: knows which legacy nodes would transmit in the coming slot if it waited
+  (with sub-slot contention, the backoff's outcome too) and sends on a channel none of them
+  uses (waits when all are used): every slot it sends in would have been idle, so it never
+  collides or takes a packet from another node. It does delay the backoff of sensing nodes
+  (with packet-slot contention a sensing node counts down only in idle slots, so the genie
+  filling them silences WiFi), so it is not harmless, and it is not the optimum of an
+  alpha-fair reward: it ignores fairness and can score below ``always_wait`` at
+  ``alpha = 1``.
+- ``model_aware_optimum``: the stationary optimum of the ``tdma+aloha`` mix on one channel,
+  knowing the TDMA pattern and ``q`` (derived below) for the long-run throughputs; on every
+  other mix or with ``C > 1`` it plays ``idle_genie``. The reward's windowed, floored
+  throughputs make it close to but not exactly optimal on ``tdma+aloha`` for ``alpha > 0``.
 
 **TDMA + q-ALOHA optimum** (after DLMA, Yu, Wang and Liew, IEEE JSAC 2019, Sec. IV-A). A
 saturated TDMA node owns ``x`` of every ``X`` slots (``f = x / X``); a saturated q-ALOHA node
@@ -54,6 +60,7 @@ from gymnasium.utils.seeding import np_random
 from numpy.typing import NDArray
 
 from wmoe.envs.action_checks import encode_choice
+from wmoe.envs.multi_access.bounds import reward_range
 from wmoe.envs.multi_access.core import BUSY, COLLISION, OUTCOMES, MultiAccessCore
 from wmoe.envs.multi_access.protocols import KIND_Q_ALOHA, KIND_TDMA
 from wmoe.envs.multi_access.scenarios import MIX_NAMES
@@ -126,7 +133,7 @@ def _lbt(
 def _idle_genie(
     core: MultiAccessCore, envs: NDArray[np.int64], rng: np.random.Generator, _: Any
 ) -> NDArray[np.int64]:
-    legacy_tx = core.legacy_tx[envs]
+    legacy_tx = core.legacy_plan(envs)
     used = (
         legacy_tx[..., None] & (core.nodes.channel[envs][..., None] == np.arange(core.num_channels))
     ).any(1)
@@ -213,6 +220,29 @@ def mean_returns(
         returns += rewards[:, 0]
     means: NDArray[np.float64] = returns.reshape(len(parameters), len(seeds)).mean(1)
     return means
+
+
+def upper_bound_returns(config: dict[str, Any], seeds: list[int]) -> NDArray[np.float64]:
+    """An upper bound on any policy's return in the episodes ``seeds``, one per episode.
+
+    The sum over the episode of :func:`~wmoe.envs.multi_access.bounds.reward_range`'s bound
+    on each slot's reward (normalised as the env normalises it); a bound, not a policy.
+
+    Args:
+        config: A full env config.
+        seeds: Episode seeds.
+    """
+    core = MultiAccessCore(config, len(seeds))
+    rngs = [np_random(seed)[0] for seed in seeds]
+    envs = np.arange(len(seeds))
+    core.reset(envs, rngs)
+    returns = np.zeros(len(seeds))
+    for slot in range(1, int(config["episode_slots"]) + 1):
+        _, bound = reward_range(core.nodes, envs, config, slot)
+        if config["reward"] == "alpha_fair":
+            bound = (bound - core.reward_offset) / core.reward_scale
+        returns += bound
+    return returns
 
 
 @functools.lru_cache(maxsize=64)

@@ -1,4 +1,4 @@
-"""Config schema of ``wmoe/MultiAccess-v0`` (and its PettingZoo env): every key with its range."""
+"""Config schemas of ``wmoe/MultiAccess-v0``/``-v1`` (and the PettingZoo env): keys and ranges."""
 
 from __future__ import annotations
 
@@ -11,6 +11,20 @@ MixName = Literal["tdma+aloha", "aloha", "wifi", "nru+iot", "mixed"]
 """The coexistence mixes of :data:`~wmoe.envs.multi_access.scenarios.MIXES`, in its order."""
 ANY_SCENARIO = "any"
 """``scenario`` value that draws each episode's mix from ``mixes``."""
+
+ALPHA_MEANING = (
+    "fairness exponent: 0 sum throughput (DLMA's objective), 1 proportional fairness, "
+    "large: towards max-min (the utility of a floored throughput grows as W^(alpha-1))"
+)
+CONTENTION_MEANING = (
+    "backoff of the sensing nodes (WiFi, NR-U): 'packet_slots' counts whole packet slots; "
+    "'sub_slots' counts 9 us sub-slots within a slot's contention budget (Bianchi's DCF model)"
+)
+NORMALISE_MEANING = (
+    "divide each slot's reward, less its least possible value, by the episode's steady-state "
+    "upper bound less that value (0: all nodes starved, 1: the bound; see bounds.py)"
+)
+Contention = Literal["packet_slots", "sub_slots"]
 
 
 class MultiAccessConfig(ConfigSchema):
@@ -59,8 +73,7 @@ class MultiAccessConfig(ConfigSchema):
     )
     alpha: Number = setting(
         0.0,
-        "fairness exponent: 0 sum throughput (DLMA's objective), 1 proportional fairness, "
-        "large: towards max-min (the utility of a floored throughput grows as W^(alpha-1))",
+        ALPHA_MEANING,
         ge=0.0,
         le=10.0,
     )
@@ -74,4 +87,45 @@ class MultiAccessConfig(ConfigSchema):
     action_type: Literal["discrete", "continuous"] = setting(
         "discrete",
         "'discrete': Discrete(1 + C); 'continuous': 1 + C scores in [-1, 1], argmax taken",
+    )
+    contention: Contention = setting(
+        "packet_slots",
+        CONTENTION_MEANING,
+    )
+    subslots_per_slot: Int = setting(
+        16,
+        "K, backoff sub-slots of 9 us in one slot's contention budget ('sub_slots' only)",
+        unit="sub-slots",
+        ge=1,
+        le=1024,
+    )
+    normalise_reward: Flag = setting(
+        False,
+        NORMALISE_MEANING,
+    )
+
+
+class MultiAccessV1Config(MultiAccessConfig):
+    """Config of ``wmoe/MultiAccess-v1``: the v0 keys with the v1 defaults."""
+
+    history_slots: Int = setting(
+        80,
+        "past slots in the observation (80: two of the longest NR-U burst periods)",
+        unit="slots",
+        ge=1,
+        le=1000,
+    )
+    alpha: Number = setting(
+        1.0,
+        ALPHA_MEANING,
+        ge=0.0,
+        le=10.0,
+    )
+    contention: Contention = setting(
+        "sub_slots",
+        CONTENTION_MEANING,
+    )
+    normalise_reward: Flag = setting(
+        True,
+        NORMALISE_MEANING,
     )

@@ -6,7 +6,8 @@ Per env and slot (no Gymnasium import; model of the legacy protocols in
 
 1. Every legacy node has decided whether it transmits in the slot (from its state and what
    it sensed up to the previous slot); each learning node (agent) waits or transmits on one
-   of the ``C`` channels.
+   of the ``C`` channels. With ``contention="sub_slots"`` these start at sub-slot 0 and the
+   sensing nodes then contend for the channels left free (``LegacyNodes.contend``).
 2. A channel with exactly one transmitter carries a success; with more, every transmission
    on it collides (DLMA, Yu, Wang and Liew, IEEE JSAC 2019, Sec. II).
 3. Each agent observes what a half-duplex radio can (DLMA Sec. III-B): after transmitting,
@@ -27,7 +28,10 @@ Rewards (``reward`` config):
   the legacy nodes. ``theta_i`` is node ``i``'s exponentially windowed throughput including
   slot ``t``, ``theta_i <- (1 - 1/W) theta_i + s_i(t) / W`` (``W = fairness_window_slots``,
   ``s_i = 1`` on success, ``theta_i = 0`` at reset); for ``alpha >= 1`` it is floored at
-  ``1 / W`` (one success per window) so the utility stays finite. The mean reward over an
+  ``1 / W`` (one success per window) so the utility stays finite. With ``normalise_reward``
+  the reward is ``(r - r_min) / (r_max - r_min)`` with the episode's constants from
+  :func:`~wmoe.envs.multi_access.bounds.reward_range` (every node at the floor; the long-run
+  upper bound). The mean reward over an
   episode approximates the utility of the nodes' throughputs; at ``alpha = 0`` the return
   is the sum of all nodes' successes, each spread over the ``W`` slots after it. All agents
   get the same reward. The agent does not observe ``theta``.
@@ -45,6 +49,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from wmoe.envs.multi_access.bounds import alpha_fair_utility, reward_range
 from wmoe.envs.multi_access.config import ANY_SCENARIO
 from wmoe.envs.multi_access.protocols import (
     U_ACCESS,
@@ -78,22 +83,6 @@ def jain_index(throughput: NDArray[np.float64], mask: NDArray[np.bool_]) -> NDAr
     return result
 
 
-def alpha_fair_utility(
-    throughput: NDArray[np.float64], alpha: float, floor: float
-) -> NDArray[np.float64]:
-    """Alpha-fair utility ``x^(1 - alpha) / (1 - alpha)`` (``log x`` at 1) of each throughput.
-
-    For ``alpha >= 1`` the throughput is floored at ``floor`` (the utility of 0 is infinite).
-    """
-    if alpha >= 1.0:
-        throughput = np.maximum(throughput, floor)
-    if alpha == 1.0:
-        result: NDArray[np.float64] = np.log(throughput)
-        return result
-    utility: NDArray[np.float64] = throughput ** (1.0 - alpha) / (1.0 - alpha)
-    return utility
-
-
 class MultiAccessCore:
     """``batch_size`` multiple-access systems, stepped together.
 
@@ -118,11 +107,16 @@ class MultiAccessCore:
         self.nodes = LegacyNodes(b, n)
         self.mix = np.zeros(b, dtype=np.int64)  # index into MIX_NAMES
         self.slot = np.zeros(b, dtype=np.int64)  # the coming slot [slots since reset]
-        self.legacy_tx = np.zeros((b, n), dtype=np.bool_)  # decisions for the coming slot
+        # Legacy nodes starting the coming slot (at sub-slot 0 with sub-slot contention).
+        self.legacy_tx = np.zeros((b, n), dtype=np.bool_)
         self.history = np.zeros((b, a, h, self.slot_features), dtype=np.float32)
         self.successes = np.zeros((b, a + n), dtype=np.int64)
         self.collisions = np.zeros((b, a + n), dtype=np.int64)
         self.running_throughput = np.zeros((b, a + n))  # theta of the alpha-fair reward
+        self.reward_offset = np.zeros(b)  # normalise_reward: (r - offset) / scale
+        self.reward_scale = np.ones(b)
+        self.sub_slots = config["contention"] == "sub_slots"
+        self.subslots = int(config["subslots_per_slot"])
         self._uniforms = np.zeros((b, n * UNIFORMS_PER_NODE))
 
     @property
@@ -152,8 +146,21 @@ class MultiAccessCore:
         self.successes[envs] = 0
         self.collisions[envs] = 0
         self.running_throughput[envs] = 0.0
+        if config["normalise_reward"]:
+            least, steady = reward_range(self.nodes, envs, config, None)
+            span = steady - least
+            self.reward_offset[envs] = least
+            self.reward_scale[envs] = np.where(span > 0, span, 1.0)
         u_access = self._draw(envs, rngs)[..., U_ACCESS]
         self.legacy_tx[envs] = self.nodes.decide(envs, self.slot[envs], u_access)
+
+    def legacy_plan(self, envs: NDArray[np.int64]) -> NDArray[np.bool_]:
+        """Which legacy nodes of ``envs`` transmit in the coming slot if no agent does."""
+        starting = self.legacy_tx[envs]
+        if not self.sub_slots:
+            return starting.copy()
+        taken = resolve_slot(starting, self.nodes.channel[envs], self.num_channels) > 0
+        return self.nodes.contend(envs, starting, taken, self.subslots)[0]
 
     def observations(self, envs: NDArray[np.int64]) -> NDArray[np.float32]:
         """Observations of ``envs``, ``(n, A, observation_size)``.
@@ -198,17 +205,22 @@ class MultiAccessCore:
         agent_tx = actions > 0
         agent_channel = np.maximum(actions - 1, 0)
         legacy_channel = self.nodes.channel[envs]
-        tx = np.concatenate([agent_tx, legacy_tx], axis=1)
         channel = np.concatenate([agent_channel, legacy_channel], axis=1)
+        if self.sub_slots:  # the sensing nodes contend for what sub-slot 0 left free
+            taken = resolve_slot(np.concatenate([agent_tx, legacy_tx], axis=1), channel, c) > 0
+            legacy_tx, countdown, _ = self.nodes.contend(envs, legacy_tx, taken, self.subslots)
+        tx = np.concatenate([agent_tx, legacy_tx], axis=1)
         counts = resolve_slot(tx, channel, c)  # (n, C)
         on_own = counts[rows, channel]
         success = tx & (on_own == 1)
         collision = tx & (on_own > 1)
         a = self.num_agents
+        if not self.sub_slots:
+            countdown = self.nodes.packet_slot_countdown(envs, legacy_tx, on_own[:, a:] == 0)
         # Legacy nodes move on.
         uniforms = self._draw(envs, rngs)
         slot = self.slot[envs]
-        self.nodes.update(envs, slot, legacy_tx, success[:, a:], on_own[:, a:] == 0, uniforms)
+        self.nodes.update(envs, slot, legacy_tx, success[:, a:], countdown, uniforms)
         # What each agent saw.
         features = np.zeros((n, a, self.slot_features), dtype=np.float32)
         features[rows, np.arange(a), actions] = 1.0
@@ -237,6 +249,7 @@ class MultiAccessCore:
         else:
             utility = alpha_fair_utility(theta, float(self.config["alpha"]), 1.0 / window)
             shared = np.where(mask, utility, 0.0).sum(1)
+            shared = (shared - self.reward_offset[envs]) / self.reward_scale[envs]
             rewards = np.repeat(shared[:, None], a, axis=1)
         self.successes[envs] += success
         self.collisions[envs] += collision

@@ -1,4 +1,4 @@
-"""``wmoe/MultiAccess-v0``: a thin Gymnasium adapter over the multiple-access core."""
+"""``wmoe/MultiAccess-v0`` and ``-v1``: thin Gymnasium adapters over the multiple-access core."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from numpy.typing import NDArray
 from wmoe.config import ConfigError
 from wmoe.envs.action_checks import choice_space, decode_choices
 from wmoe.envs.core_env import BatchStep, CoreBinding, CoreEnv
-from wmoe.envs.multi_access.config import MultiAccessConfig
+from wmoe.envs.multi_access.config import MultiAccessConfig, MultiAccessV1Config
 from wmoe.envs.multi_access.core import MultiAccessCore
 from wmoe.envs.multi_access.render import MultiAccessRenderer
 
@@ -107,7 +107,8 @@ class MultiAccessEnv(CoreEnv):
     (exponentially windowed) throughputs; ``alpha = 0`` (default) is the sum throughput of all
     nodes (DLMA's objective), 1 proportional fairness; see :mod:`wmoe.envs.multi_access.core`.
     ``reward="success"``: 1 when the agent's transmission succeeds, else 0 (solved by always
-    transmitting, since the legacy nodes never retaliate).
+    transmitting, since the legacy nodes never retaliate). ``normalise_reward`` maps each
+    slot's reward affinely with per-episode constants (see :class:`MultiAccessV1Env`).
 
     ## Starting State
 
@@ -139,7 +140,9 @@ class MultiAccessEnv(CoreEnv):
 
     ## Version History
 
-    * v0: initial version.
+    * v0: initial version (backoff in packet slots, ``alpha = 0``, 20-slot history).
+    * v1: :class:`MultiAccessV1Env` (sub-slot contention, ``alpha = 1``, normalised
+      reward, 80-slot history).
     """
 
     binding_class = MultiAccessBinding
@@ -149,3 +152,82 @@ class MultiAccessEnv(CoreEnv):
     def core(self) -> MultiAccessCore:
         """The simulator (for baselines and analysis)."""
         return self.binding.core
+
+
+class MultiAccessV1Binding(MultiAccessBinding):
+    """:class:`MultiAccessBinding` with the defaults of ``wmoe/MultiAccess-v1``."""
+
+    config_schema = MultiAccessV1Config
+
+
+class MultiAccessV1Env(MultiAccessEnv):
+    """``wmoe/MultiAccess-v1``: medium access beside legacy nodes, with Bianchi-exact DCF and LBT.
+
+    ## Description
+
+    The task of :class:`MultiAccessEnv` (``wmoe/MultiAccess-v0``; same mixes, nodes and
+    observations) with three new defaults. The sensing nodes (IEEE 802.11 DCF and NR-U Cat-4
+    LBT) back off in 9 us sub-slots inside each packet slot's contention budget
+    (``contention="sub_slots"``, ``K = subslots_per_slot = 16``; see
+    :mod:`wmoe.envs.multi_access.protocols`), so ``n`` saturated WiFi stations run at
+    Bianchi's saturation throughput and a lone station uses every slot: idle slots are rare
+    where they are rare in reality. The agent and the other slotted nodes start at sub-slot
+    0, before any backoff ends: the agent can take a slot from WiFi without colliding, but at
+    the WiFi stations' expense, which the proportionally fair reward (``alpha = 1``) charges
+    for.
+
+    ## Action Space
+
+    As v0: ``Discrete(1 + C)`` (0 waits, ``1 + c`` transmits on channel ``c``), or
+    ``Box(-1, 1, (1 + C,))`` scores with ``action_type="continuous"``.
+
+    ## Observation Space
+
+    As v0, with ``history_slots = 80`` by default (two of the longest NR-U burst periods, 40
+    slots): ``Box(0, 1, (80 (1 + 5 C) [+ 5],), float32)``.
+
+    ## Rewards
+
+    The alpha-fair utility of all nodes' windowed throughputs at ``alpha = 1`` (proportional
+    fairness, the sum of their logarithms, each floored at ``1 / W``), so starving a legacy
+    node costs ``log(theta / floor)`` every slot and cannot maximise the return.
+    ``normalise_reward`` (default on) reports ``(r - r_min) / (r_max - r_min)`` per slot with
+    per-episode constants: ``r_min`` every node at the floor, ``r_max`` the long-run upper
+    bound of :mod:`wmoe.envs.multi_access.bounds` (capacity, TDMA and duty-cycle caps) of the
+    episode's nodes. An affine map with positive per-episode constants leaves each episode's
+    optimal policy unchanged while putting every mix on the scale 0 (all starved) to 1 (the
+    bound), so a return is comparable across mixes and numbers of nodes. The bound is loose
+    where its caps know little (IoT arrivals, NR-U schedules), so 1 is out of reach there.
+
+    ## Starting State
+
+    As v0.
+
+    ## Episode End
+
+    Never terminates; truncates after ``episode_slots`` slots.
+
+    ## Arguments
+
+    ``gym.make("wmoe/MultiAccess-v1", config={...})`` with the keys of
+    :class:`~wmoe.envs.multi_access.config.MultiAccessV1Config` (table below; the v0 keys
+    with v1's defaults). ``info`` as v0.
+
+    ## Vectorized environment
+
+    ``gym.make_vec("wmoe/MultiAccess-v1", num_envs=n)`` returns the native batched
+    ``MultiAccessV1VectorEnv``, equal to ``SyncVectorEnv`` over the same seeds.
+
+    ## Version History
+
+    * v1: backoff of the WiFi and NR-U nodes in 9 us sub-slots (v0 counted whole packet
+      slots, which ran DCF 10-26 % below Bianchi's saturation throughput and left idle
+      slots that a learner could fill at no cost); ``alpha = 1`` (v0: 0, whose optimum
+      starves the legacy nodes); rewards normalised per episode by the upper bound (v0: raw
+      utilities, ~5x apart across mixes); 80-slot history (v0: 20, shorter than an NR-U
+      burst period).
+    * v0: :class:`MultiAccessEnv`.
+    """
+
+    binding_class = MultiAccessV1Binding
+    binding: MultiAccessV1Binding

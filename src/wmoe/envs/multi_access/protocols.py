@@ -21,11 +21,11 @@ Protocols (one ``KIND_*`` each, parameters in :class:`NodeSpec`):
   Boggs 1976): as fixed-window, but the window doubles after a collision up to ``W 2^m``
   (``m``: maximum backoff stage) and returns to ``W`` after a success.
 * **CSMA/CA** (IEEE 802.11 DCF, IEEE Std 802.11-2016 Sec. 10.3.3; slotted model of Bianchi,
-  IEEE JSAC 18(3), 2000): backoff counter drawn uniformly from ``{0, ..., CW}``, decremented
-  only after idle slots (frozen while the channel is busy), transmit when it is 0;
-  ``CW = CWmin = 15`` after a success, ``CW <- min(2 CW + 1, CWmax = 1023)`` after a
-  collision (OFDM PHY aCWmin/aCWmax, IEEE Std 802.11-2016 Table 17-21). DIFS, EIFS and
-  multi-slot frames are left out (one slot per packet for every node).
+  IEEE JSAC 18(3), 2000): backoff counter drawn uniformly from ``{0, ..., CW}``, counted
+  down while the channel is idle, transmit when it is 0; ``CW = CWmin = 15`` after a
+  success, ``CW <- min(2 CW + 1, CWmax = 1023)`` after a collision (OFDM PHY aCWmin/aCWmax,
+  IEEE Std 802.11-2016 Table 17-21). How the counter meets time depends on the contention
+  model (below). EIFS, retry limits and multi-slot frames are left out.
 * **NR-U listen-before-talk** (3GPP TS 37.213 Sec. 4.1.1, Type 1 / Cat-4 LBT; ETSI
   EN 301 893 Sec. 4.2.7): a gNB with scheduled traffic bursts (``burst`` packets every
   ``period`` slots from ``offset``) draws a counter from ``{0, ..., CW_p}``, counts it down in
@@ -40,6 +40,30 @@ Protocols (one ``KIND_*`` each, parameters in :class:`NodeSpec`):
   ``T`` the node stays silent for ``T (1 / d - 1)`` so its duty cycle never exceeds ``d``
   (ETSI EN 300 220-2 Sec. 4.3.3: ``d = 1 %`` in the 868.0-868.6 MHz sub-band, 10 % in
   869.4-869.65 MHz).
+
+Contention models (``contention`` config):
+
+* ``"packet_slots"`` (``wmoe/MultiAccess-v0``): a backoff slot lasts a whole packet slot.
+  The sensing nodes sense the slot that just ended and count down one per idle slot (frozen
+  while busy). Backoff then wastes whole packet slots: a lone WiFi station transmits in
+  only ``1 / (1 + E[counter]) = 2 / 17`` of the slots, and 802.11 DCF runs 10-26 % below
+  Bianchi's saturation throughput.
+* ``"sub_slots"``: a packet slot is one packet's airtime plus a contention budget of ``K``
+  backoff sub-slots of ``sigma = 9 us`` (aSlotTime of the OFDM PHY, IEEE Std 802.11-2016
+  Table 17-21; the sensing slot ``T_sl = 9 us`` of TS 37.213 Sec. 4.1.1). Nodes without
+  sensing, NR-U inside a COT and sensing nodes whose counter is 0 start at sub-slot 0. On a
+  channel where one of them starts, the other sensing nodes defer; elsewhere the smallest
+  counter ``c`` of the sensing nodes with a packet decides: if ``c < K`` the nodes at ``c``
+  transmit after ``c`` idle sub-slots (several collide), else the slot stays idle. Every
+  deferring sensing node counts down one per idle sub-slot plus one for the sub-slot a
+  transmission starts in (``c + 1``, or 1 on a channel taken at sub-slot 0; ``K`` in an idle
+  slot). That last decrement is the standards' rule: TS 37.213 Sec. 4.1.1 decrements ``N``
+  (step 2) before sensing each slot and resumes at step 4 after a busy slot's defer
+  duration; in IEEE Std 802.11-2016 Sec. 10.22.2 (EDCA) the first backoff slot boundary after a
+  busy medium is the end of AIFS (DIFS), where the counter is decremented. So each station's
+  counter drops by one per contention event, idle sub-slot or transmission, which is
+  Bianchi's embedded Markov chain: ``n`` saturated stations attempt with his fixed-point
+  ``tau`` and collide with his ``p`` (tested for ``n = 2..10``).
 
 Traffic: a node holds a queue of at most ``buffer`` packets. Each slot, while its source is
 ON, a packet arrives with probability ``arrival_prob``; the source switches ON -> OFF with
@@ -275,6 +299,9 @@ class LegacyNodes:
     ) -> NDArray[np.bool_]:
         """Which nodes of ``envs`` transmit in slot ``slot`` (per env), ``(n, N)``.
 
+        With ``"sub_slots"`` contention: which start at sub-slot 0 (:meth:`contend` adds the
+        sensing nodes that win the slot).
+
         Args:
             envs: Rows of the batch.
             slot: Index of the coming slot in each env's episode.
@@ -293,13 +320,74 @@ class LegacyNodes:
         decided: NDArray[np.bool_] = transmits & (self.queue[envs] > 0)
         return decided
 
+    def packet_slot_countdown(
+        self,
+        envs: NDArray[np.int64],
+        transmitted: NDArray[np.bool_],
+        channel_idle: NDArray[np.bool_],
+    ) -> NDArray[np.int64]:
+        """Backoff slots each node of ``envs`` counts down in a packet slot, ``(n, N)``.
+
+        Contention model ``"packet_slots"``: one per slot for a waiting backoff node, for a
+        sensing node only when the slot was idle on its channel.
+
+        Args:
+            envs: Rows of the batch.
+            transmitted: ``(n, N)`` which nodes transmitted.
+            channel_idle: ``(n, N)`` nobody transmitted on the node's channel.
+        """
+        kind = self.kind[envs]
+        senses = np.isin(kind, SENSING_KINDS)
+        waiting = np.isin(kind, BACKOFF_KINDS) & ~transmitted & (self.counter[envs] > 0)
+        countdown: NDArray[np.int64] = (waiting & (~senses | channel_idle)).astype(np.int64)
+        return countdown
+
+    def contend(
+        self,
+        envs: NDArray[np.int64],
+        starting: NDArray[np.bool_],
+        taken: NDArray[np.bool_],
+        subslots: int,
+    ) -> tuple[NDArray[np.bool_], NDArray[np.int64], NDArray[np.int64]]:
+        """Sub-slot contention of one packet slot (contention model ``"sub_slots"``).
+
+        Args:
+            envs: Rows of the batch.
+            starting: ``(n, N)`` legacy nodes starting at sub-slot 0 (:meth:`decide`).
+            taken: ``(n, C)`` channels on which a transmission starts at sub-slot 0 (the
+                starting legacy nodes' and the learning nodes').
+            subslots: ``K``, backoff sub-slots per packet slot.
+
+        Returns:
+            Which nodes transmit ``(n, N)`` (the starting ones and the contention winners),
+            the backoff sub-slots each node counts down ``(n, N)``, and per channel the
+            sub-slot its transmissions start in, ``K`` when it stays idle, ``(n, C)``.
+        """
+        kind, queue = self.kind[envs], self.queue[envs]
+        counter, channel = self.counter[envs], self.channel[envs]
+        rows = np.arange(len(envs))[:, None]
+        backing_off = (
+            np.isin(kind, SENSING_KINDS) & ~starting & (self.cot_left[envs] == 0) & (counter > 0)
+        )
+        unset = np.iinfo(np.int64).max
+        keyed = np.where(backing_off & (queue > 0), counter, unset)
+        on_channel = channel[..., None] == np.arange(taken.shape[1])
+        smallest = np.where(on_channel, keyed[..., None], unset).min(axis=1)  # (n, C)
+        start = np.where(taken, 0, np.minimum(smallest, subslots))
+        own_start = start[rows, channel]
+        wins = backing_off & ~taken[rows, channel] & (keyed == own_start) & (own_start < subslots)
+        # One decrement per idle sub-slot and one for the sub-slot a transmission starts in.
+        drop = np.where(own_start < subslots, own_start + 1, subslots)
+        countdown: NDArray[np.int64] = np.where(backing_off & ~wins, np.minimum(counter, drop), 0)
+        return starting | wins, countdown, start
+
     def update(
         self,
         envs: NDArray[np.int64],
         slot: NDArray[np.int64],
         transmitted: NDArray[np.bool_],
         success: NDArray[np.bool_],
-        channel_idle: NDArray[np.bool_],
+        countdown: NDArray[np.int64],
         uniforms: NDArray[Any],
     ) -> None:
         """Advance the nodes of ``envs`` past slot ``slot`` given what happened in it.
@@ -309,17 +397,17 @@ class LegacyNodes:
             slot: Index of the slot that just ended, per env.
             transmitted: ``(n, N)`` which nodes transmitted.
             success: ``(n, N)`` which transmissions succeeded.
-            channel_idle: ``(n, N)`` nobody transmitted on the node's channel.
+            countdown: ``(n, N)`` backoff (sub-)slots each node counted down
+                (:meth:`packet_slot_countdown` or :meth:`contend`).
             uniforms: ``(n, N, UNIFORMS_PER_NODE)`` uniforms of this slot.
         """
         kind = self.kind[envs]
         queue = self.queue[envs]
-        # Backoff: count down in idle slots (every slot without sensing), open an occupancy
-        # on the first slot of an access, adapt CW on its outcome, redraw when it ends.
+        # Backoff: count down, open an occupancy on the first slot of an access, adapt CW on
+        # its outcome, redraw when it ends.
         backoff = np.isin(kind, BACKOFF_KINDS)
         counter, cw, cot = self.counter[envs], self.cw[envs], self.cot_left[envs]
-        senses = np.isin(kind, SENSING_KINDS)
-        counter = counter - (backoff & ~transmitted & (counter > 0) & (~senses | channel_idle))
+        counter = counter - countdown
         first = backoff & transmitted & (cot == 0)
         cot = np.where(first, np.minimum(queue, self.mcot[envs]), cot)
         grown = np.minimum(2 * cw + 1, self.cw_max[envs])

@@ -1,4 +1,4 @@
-"""Native batched ``wmoe/MultiAccess-v0``: one core for all sub-envs.
+"""Native batched ``wmoe/MultiAccess-v0`` and ``-v1``: one core for all sub-envs.
 
 It reproduces ``SyncVectorEnv`` over :class:`MultiAccessEnv` for the same seeds and autoreset
 mode (see :class:`~wmoe.envs.core_env.CoreVectorEnv`), stepping every sub-env's nodes in one
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from wmoe.envs.core_env import CoreVectorEnv
 from wmoe.envs.multi_access.core import MultiAccessCore
-from wmoe.envs.multi_access.env import MultiAccessBinding
+from wmoe.envs.multi_access.env import MultiAccessBinding, MultiAccessV1Binding
 
 
 class MultiAccessVectorEnv(CoreVectorEnv):
@@ -29,3 +29,10 @@ class MultiAccessVectorEnv(CoreVectorEnv):
     def core(self) -> MultiAccessCore:
         """The batched simulator."""
         return self.binding.core
+
+
+class MultiAccessV1VectorEnv(MultiAccessVectorEnv):
+    """``num_envs`` ``wmoe/MultiAccess-v1`` environments stepped together (args as v0's)."""
+
+    binding_class = MultiAccessV1Binding
+    binding: MultiAccessV1Binding
