@@ -168,6 +168,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
             eval_freq=args.eval_freq,
             eval_episodes=args.eval_episodes,
             save_freq=args.save_freq,
+            feature_stats_interval=args.feature_stats_interval,
             progress=args.progress,
             verbose=args.verbose,
             resume=args.resume,
@@ -252,7 +253,7 @@ def _cmd_reproduce_case_study(args: argparse.Namespace) -> int:
     )
     if args.networks:
         settings = replace(settings, networks=tuple(args.networks))
-    result = run_case_study(settings)
+    result = run_case_study(settings, maps_folder=Path(args.output) if args.output else None)
     print(format_table(result))
     if args.output:
         command = "wmoe " + " ".join(sys.argv[1:]) if sys.argv[1:] else "wmoe reproduce"
@@ -415,6 +416,13 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--eval-freq", type=int, default=10_000, help="steps between evals")
     train.add_argument("--eval-episodes", type=int, default=5, help="episodes per eval")
     train.add_argument("--save-freq", type=int, default=10_000, help="steps between checkpoints")
+    train.add_argument(
+        "--feature-stats-interval",
+        type=int,
+        default=0,
+        help="log each MoE expert's dormant neurons and feature rank every this many steps "
+        "(default 0: never)",
+    )
     train.add_argument("-P", "--progress", action="store_true", help="show a progress bar")
     train.add_argument("--verbose", type=int, default=1, help="0: quiet, 1: log table")
     train.add_argument(

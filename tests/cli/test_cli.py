@@ -224,6 +224,10 @@ def test_reproduce_case_study_writes_curves_table_and_plot(tmp_path, reception_c
         assert label in report and label in result.stdout
     assert "baseline: strongest_n" in report
     assert "Command: `wmoe reproduce case-study --networks table7-moe-top1" in report
+    assert "![table7-moe-top1](expert_map_table7-moe-top1_seed0.png)" in report
+    expert_map = tmp_path / "out" / "expert_map_table7-moe-top1_seed0.png"
+    assert expert_map.read_bytes().startswith(b"\x89PNG")
+    assert not (tmp_path / "out" / "expert_map_table7-baseline_seed0.png").exists()
     decisions = report.split("## What the policies decide")[1]
     assert "set = oracle's" in decisions and "| Top-1 MoE (`table7-moe-top1`) |" in decisions
     rows = (tmp_path / "out" / "curves.csv").read_text().splitlines()

@@ -16,12 +16,31 @@ from wmoe.agents.registry import get_algorithm
 from wmoe.moe_policies import RoutedLayer
 from wmoe.moe_policies.sb3_policies import routed_layers
 
-STRONG_AUX = {"load_balancing": 0.5, "z_loss": 0.1, "balance": 0.3, "entropy": 0.2}
-PRESETS = ["moe-top2", "moe-soft", "moe-hier"]
+STRONG_AUX = {
+    "load_balancing": 0.5,
+    "z_loss": 0.1,
+    "balance": 0.3,
+    "entropy": 0.2,
+    "importance": 0.7,
+}
+VARIANTS: dict[str, dict[str, object]] = {
+    # Shazeer et al.'s load loss needs noisy top-k routing.
+    "noisy-top2": {
+        "preset": "moe-top2",
+        "router": {"kind": "noisy_top_k"},
+        "aux": {**STRONG_AUX, "load": 0.4},
+    },
+    "soft-flat-norm": {
+        "preset": "moe-soft",
+        "router": {"flatten_tokens": True, "normalize_tokens": True},
+        "aux": STRONG_AUX,
+    },
+}
+PRESETS = ["moe-top2", "moe-soft", "moe-hier", *VARIANTS]
 
 
 def _network(preset: str) -> dict[str, object]:
-    return {"preset": preset, "aux": STRONG_AUX}
+    return VARIANTS.get(preset, {"preset": preset, "aux": STRONG_AUX})
 
 
 def _model(name: str, env_id: str, **policy_kwargs: object) -> BaseAlgorithm:
@@ -104,9 +123,10 @@ def test_off_policy_actor_and_critic_losses(algo: str, preset: str) -> None:
     _assert_carried_equals_explicit(actor, actor_loss, routed_layers(actor))
 
 
+@pytest.mark.parametrize("preset", ["moe-top2", "noisy-top2"])
 @pytest.mark.parametrize("algo", ["sac", "td3"])
-def test_critic_aux_loss_does_not_push_the_actor(algo: str) -> None:
-    model = _model(algo, "Pendulum-v1", network=_network("moe-top2"), moe_in="critic")
+def test_critic_aux_loss_does_not_push_the_actor(algo: str, preset: str) -> None:
+    model = _model(algo, "Pendulum-v1", network=_network(preset), moe_in="critic")
     obs, _ = _batch("Pendulum-v1")
     model.policy.set_training_mode(True)
     actor, critic = model.actor, model.critic

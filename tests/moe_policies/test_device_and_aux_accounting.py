@@ -47,7 +47,18 @@ SPECS: dict[str, NetworkSpec] = {
     "top2-capacity": NetworkSpec(
         stem=(), experts=(6,), router=RouterSpec(top_k=2, capacity_factor=0.5)
     ),
-    "noisy": NetworkSpec(stem=(), experts=(8,), router=RouterSpec(kind="noisy_top_k")),
+    "noisy": NetworkSpec(
+        stem=(),
+        experts=(8,),
+        router=RouterSpec(kind="noisy_top_k"),
+        aux=AuxLossCoefficients(importance=0.1, load=0.1),
+    ),
+    "soft-flat-norm": NetworkSpec(
+        stem=(),
+        experts=(8,),
+        router=RouterSpec(kind="soft", flatten_tokens=True, normalize_tokens=True),
+        aux=AuxLossCoefficients(importance=0.1),
+    ),
 }
 
 

@@ -25,7 +25,8 @@ from scipy import stats
 from stable_baselines3.common.callbacks import BaseCallback
 
 from wmoe.agents.diffusion_sac import DiffusionSAC
-from wmoe.agents.evaluate import agent_policy, baseline_policies, run_episodes
+from wmoe.agents.evaluate import TrainedRun, agent_policy, baseline_policies, run_episodes
+from wmoe.agents.expert_map import save_expert_map
 from wmoe.agents.hyperparams import load_defaults, merge_hyperparameters
 from wmoe.agents.reception_diagnostics import decision_diagnostics
 from wmoe.agents.registry import get_algorithm
@@ -142,8 +143,15 @@ def _hyperparameters(settings: CaseStudySettings, network: str) -> dict[str, Any
     return merge_hyperparameters(entry, defaults, overrides)
 
 
-def train_one(settings: CaseStudySettings, network: str, seed: int) -> CaseStudyRun:
-    """Train ``network`` with ``seed``; record its curve and final evaluation reward."""
+def train_one(
+    settings: CaseStudySettings, network: str, seed: int, maps_folder: Path | None = None
+) -> CaseStudyRun:
+    """Train ``network`` with ``seed``; record its curve and final evaluation reward.
+
+    With ``maps_folder``, an MoE denoiser's expert map (the expert its router picks at each
+    user location, :func:`wmoe.agents.expert_map.save_expert_map`) is saved there as
+    ``expert_map_<network>_seed<seed>.png``.
+    """
     hyperparameters = _hyperparameters(settings, network)
     venv = make_training_env(ENV_ID, hyperparameters, hyperparameters["n_envs"], seed)
     model = new_model(get_algorithm("diffusion_sac"), venv, hyperparameters, seed)
@@ -162,6 +170,10 @@ def train_one(settings: CaseStudySettings, network: str, seed: int) -> CaseStudy
     finally:
         env.close()
         venv.close()
+    if maps_folder is not None and resolve_network(network).is_moe:
+        maps_folder.mkdir(parents=True, exist_ok=True)
+        trained = TrainedRun(model, None, hyperparameters, Path("(in memory)"))
+        save_expert_map(trained, ENV_ID, maps_folder / expert_map_name(network, seed))
     denoiser = model.policy.actor.denoiser
     return CaseStudyRun(
         network=network,
@@ -188,12 +200,24 @@ def baseline_rewards(settings: CaseStudySettings) -> dict[str, float]:
     return rewards
 
 
-def run_case_study(settings: CaseStudySettings, verbose: bool = True) -> CaseStudyResult:
-    """Train every network with every seed (in that order) and collect the results."""
+def expert_map_name(network: str, seed: int) -> str:
+    """File name of a run's expert map."""
+    return f"expert_map_{network}_seed{seed}.png"
+
+
+def run_case_study(
+    settings: CaseStudySettings, verbose: bool = True, maps_folder: Path | None = None
+) -> CaseStudyResult:
+    """Train every network with every seed (in that order) and collect the results.
+
+    With ``maps_folder``, the first seed's run of every MoE denoiser saves its expert map
+    there.
+    """
     runs = []
     for network in settings.networks:
         for seed in settings.seeds:
-            run = train_one(settings, network, seed)
+            first = seed == settings.seeds[0]
+            run = train_one(settings, network, seed, maps_folder if first else None)
             runs.append(run)
             if verbose:
                 print(
@@ -323,6 +347,27 @@ def plot_curves(result: CaseStudyResult, path: Path, level: float = 0.95) -> Non
     plt.close(figure)
 
 
+def expert_maps_section(result: CaseStudyResult, folder: Path) -> str:
+    """Markdown images of the expert maps saved in ``folder``, one per MoE denoiser."""
+    seed = result.settings.seeds[0]
+    maps = [
+        (network, expert_map_name(network, seed))
+        for network in result.settings.networks
+        if (folder / expert_map_name(network, seed)).exists()
+    ]
+    if not maps:
+        return ""
+    lines = ["", "## Expert maps", ""]
+    lines.append(
+        f"The expert each MoE denoiser's router picks at every user location (seed {seed}; "
+        "a diffusion policy routes once per denoising step, the map shows the most frequent "
+        "choice):"
+    )
+    lines.append("")
+    lines += [f"![{network}]({name})" for network, name in maps]
+    return "\n".join(lines) + "\n"
+
+
 def write_report(result: CaseStudyResult, folder: Path, command: str) -> list[Path]:
     """Write ``case_study.png``, ``curves.csv`` and ``case_study.md`` into ``folder``."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -348,5 +393,6 @@ def write_report(result: CaseStudyResult, folder: Path, command: str) -> list[Pa
         "Over the same evaluation episodes (mean over seeds; "
         "`wmoe.agents.reception_diagnostics`):\n\n"
         f"{format_diagnostics(result)}\n"
+        f"{expert_maps_section(result, folder)}"
     )
     return [png, csv_path, markdown]

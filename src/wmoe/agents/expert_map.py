@@ -18,7 +18,7 @@ from numpy.typing import NDArray
 
 from wmoe.agents.evaluate import TrainedRun
 from wmoe.envs.multi_bs_reception.core import ReceptionCore
-from wmoe.moe_policies.routing_map import routed_experts, routers
+from wmoe.moe_policies.routing_map import most_frequent, routed_experts, routers
 from wmoe.scenarios.plot import MARKER_POINTS, categorical_colours, draw_scene
 
 FLAGSHIP_ENV_ID = "wmoe/MultiBSReception-v0"
@@ -76,8 +76,10 @@ def save_expert_map(
     if name not in choices:
         raise ValueError(f"router {name!r} did not run; routers that ran: {', '.join(choices)}")
     num_experts = routers(policy)[name].num_experts
-    experts = choices[name]
     positions = core.data.user_positions
+    # A policy that scores several candidates per observation (a diffusion policy's fixed
+    # DDIM chains) routes each user's row that many times, consecutively: take the mode.
+    experts = most_frequent(choices[name].reshape(len(positions), -1).T, num_experts)
     figure = Figure(figsize=(6.4, 7.2), dpi=120)
     FigureCanvasAgg(figure)
     ax = figure.add_subplot()

@@ -63,6 +63,8 @@ class TrainArgs:
         eval_freq: Evaluate every this many steps (-1: never).
         eval_episodes: Episodes per evaluation.
         save_freq: Checkpoint every this many steps (-1: never).
+        feature_stats_interval: Log each MoE expert's dormant-neuron fractions and feature
+            rank at most once per this many steps (0: never).
         progress: Show a progress bar.
         verbose: 0 quiet, 1 log table on stdout.
         resume: Continue the run ``exp_id`` (latest when None).
@@ -80,6 +82,7 @@ class TrainArgs:
     eval_freq: int = 10_000
     eval_episodes: int = 5
     save_freq: int = 10_000
+    feature_stats_interval: int = 0
     progress: bool = False
     verbose: int = 1
     resume: bool = False
@@ -182,7 +185,7 @@ def _resumed_model(entry: AlgorithmEntry, folder: Path, steps: int, venv: VecEnv
 def _callbacks(
     args: TrainArgs, entry: AlgorithmEntry, folder: Path, eval_env: VecEnv | None, n_envs: int
 ) -> list[BaseCallback]:
-    callbacks: list[BaseCallback] = [MoELoggingCallback()]
+    callbacks: list[BaseCallback] = [MoELoggingCallback(args.feature_stats_interval)]
     if args.save_freq > 0:
         callbacks.append(CheckpointCallback(args.save_freq, folder))
     if eval_env is not None:

@@ -56,12 +56,31 @@ class MoELoggingCallback(BaseCallback):
     dump as the ``train/`` values of the update they describe. At the end of training the
     last update's values are recorded and dumped (SB3 itself would drop them). The layers
     accumulate statistics only while the callback is training them (``track_stats``).
+
+    With ``feature_stats_interval > 0`` it also records, at most once per that many env
+    steps, each expert's dormant-neuron fractions and effective rank
+    (``moe/<layer>/dormant_tau0_<e>``, ``dormant_tau0.1_<e>``, ``srank_<e>``; see
+    :mod:`wmoe.moe_policies.feature_stats`) on the last training batch that reached the
+    layer.
+
+    Args:
+        feature_stats_interval: Env steps between dormant-neuron and feature-rank
+            statistics; 0 (the default) never computes them.
+        verbose: SB3 verbosity.
     """
+
+    def __init__(self, feature_stats_interval: int = 0, verbose: int = 0) -> None:
+        super().__init__(verbose)
+        if feature_stats_interval < 0:
+            raise ValueError(f"feature_stats_interval must be >= 0, got {feature_stats_interval}")
+        self.feature_stats_interval = feature_stats_interval
+        self._feature_stats_at: int | None = None
 
     def _on_training_start(self) -> None:
         for layer in named_routed_layers(self.model.policy).values():
             layer.stats.reset()
             layer.track_stats = True
+            layer.capture_input = self.feature_stats_interval > 0
 
     def _on_step(self) -> bool:
         return True
@@ -74,9 +93,30 @@ class MoELoggingCallback(BaseCallback):
         self.logger.dump(self.num_timesteps)
         for layer in named_routed_layers(self.model.policy).values():
             layer.track_stats = False
+            layer.capture_input = False
+            layer.last_input = None
 
     def record(self) -> None:
-        """Record (and reset) the accumulated statistics of every MoE layer."""
-        for name, layer in named_routed_layers(self.model.policy).items():
+        """Record (and reset) the accumulated statistics of every MoE layer.
+
+        Adds the feature statistics when they are due and some layer has captured a batch.
+        """
+        layers = named_routed_layers(self.model.policy)
+        for name, layer in layers.items():
             for key, value in layer.stats.pop().items():
                 self.logger.record(f"moe/{name}/{key}", value)
+        if not self._feature_stats_due():
+            return
+        recorded = False
+        for name, layer in layers.items():
+            for key, value in layer.feature_stats().items():
+                self.logger.record(f"moe/{name}/{key}", value)
+                recorded = True
+        if recorded:
+            self._feature_stats_at = self.num_timesteps
+
+    def _feature_stats_due(self) -> bool:
+        if self.feature_stats_interval == 0:
+            return False
+        last = self._feature_stats_at
+        return last is None or self.num_timesteps - last >= self.feature_stats_interval

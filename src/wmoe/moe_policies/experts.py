@@ -87,10 +87,21 @@ class ExpertMLPs(nn.Module):
 
     def forward(self, x: Tensor) -> Tensor:
         """Every expert on ``x`` (``(N, in)`` shared or ``(E, N, in)``) -> ``(E, N, out)``."""
+        return self.layer_outputs(x)[-1]
+
+    def layer_outputs(self, x: Tensor) -> list[Tensor]:
+        """Every layer's output ``(E, N, width)`` of every expert on ``x`` (as in forward)."""
         hidden = x.expand(self.num_experts, *x.shape) if x.dim() == 2 else x
+        outputs = []
         for layer, (weight, bias) in enumerate(zip(self.weights, self.biases, strict=True)):
             hidden = self._activate(layer, torch.baddbmm(bias.unsqueeze(1), hidden, weight))
-        return hidden
+            outputs.append(hidden)
+        return outputs
+
+    def hidden_activations(self, x: Tensor) -> list[Tensor]:
+        """The outputs ``(E, N, width)`` of the layers followed by the activation (neurons)."""
+        outputs = self.layer_outputs(x)
+        return outputs if self.final_activation else outputs[:-1]
 
     def expert(self, index: int, x: Tensor) -> Tensor:
         """Expert ``index`` alone on ``x`` ``(N, in)`` -> ``(N, out)``."""

@@ -6,7 +6,10 @@ like the latent networks of SB3's ``MlpExtractor``.
 
 In training mode with gradients enabled a layer carries its weighted auxiliary router losses
 on its output (see :mod:`wmoe.moe_policies.aux_losses`) and, when ``track_stats`` is on,
-accumulates routing statistics (per-expert load, entropy, each aux loss) for logging.
+accumulates routing statistics (per-expert load, entropy, each aux loss) for logging. With
+``capture_input`` on it keeps its last training input, on which :meth:`RoutedLayer.feature_stats`
+computes per-expert dormant-neuron and feature-rank statistics
+(:mod:`wmoe.moe_policies.feature_stats`).
 """
 
 from __future__ import annotations
@@ -24,11 +27,13 @@ from wmoe.moe_policies.aux_losses import (
     AuxLossCoefficients,
     assignment_fractions,
     aux_loss_terms,
+    available_aux_losses,
     carry_router_losses,
     weighted_aux_loss,
 )
 from wmoe.moe_policies.dispatch import combine, group_by_expert
 from wmoe.moe_policies.experts import ExpertMLPs
+from wmoe.moe_policies.feature_stats import expert_feature_stats
 from wmoe.moe_policies.routers import HierarchicalRouter, Routing, TopKRouter
 
 AuxMode = Literal["carry", "record", "off"]
@@ -90,7 +95,12 @@ class RoutedLayer(nn.Module):
         track_stats: Accumulate routing statistics in ``stats`` (switched on by
             :class:`~wmoe.moe_policies.callback.MoELoggingCallback`; off by default because
             they cost a dozen small operations per forward).
+        capture_input: Keep the (detached) input of the last training forward in
+            ``last_input`` for :meth:`feature_stats` (off by default).
+        experts: The experts, set by every subclass.
     """
+
+    experts: ExpertMLPs
 
     def __init__(self, num_experts: int, aux: AuxLossCoefficients) -> None:
         super().__init__()
@@ -103,13 +113,36 @@ class RoutedLayer(nn.Module):
         self.track_stats = False
         self.last_aux_loss: Tensor | None = None
         self.stats = RoutingStats(num_experts)
+        self.capture_input = False
+        self.last_input: Tensor | None = None
 
     def _tracking(self) -> bool:
         return self.training and torch.is_grad_enabled() and self.aux_mode != "off"
 
-    def _begin(self) -> None:
-        """Start a forward: forget the previous forward's recorded aux loss."""
+    def _begin(self, x: Tensor) -> None:
+        """Start a forward on ``x``: forget the previous recorded aux loss, maybe keep ``x``."""
         self.last_aux_loss = None
+        if self.capture_input and self.training and torch.is_grad_enabled():
+            self.last_input = x.detach()
+
+    def expert_inputs(self, x: Tensor) -> Tensor:
+        """What the experts run on for a layer input ``x``: ``x`` itself, shared by all."""
+        return x
+
+    def feature_stats(self) -> dict[str, float]:
+        """Per-expert dormant fractions and effective rank on ``last_input``, then forget it.
+
+        Every expert runs on the whole captured batch; see
+        :func:`~wmoe.moe_policies.feature_stats.expert_feature_stats` for the keys. Empty
+        when nothing was captured since the last call.
+        """
+        if self.last_input is None:
+            return {}
+        with torch.no_grad():
+            activations = self.experts.hidden_activations(self.expert_inputs(self.last_input))
+            stats = expert_feature_stats(activations) if activations else {}
+        self.last_input = None
+        return stats
 
     def _finish(self, output: Tensor, routing: Routing, routed: Tensor | None = None) -> Tensor:
         """Account for the aux losses of ``routing``; return ``output`` (carrying them).
@@ -125,17 +158,17 @@ class RoutedLayer(nn.Module):
             load = routed.to(output.dtype) / routed.sum()
         if self.track_stats:
             with torch.no_grad():
-                terms = aux_loss_terms(routing.probs, routing.logits, load, AUX_LOSS_NAMES)
+                terms = aux_loss_terms(routing, load, available_aux_losses(routing))
             self.stats.update(load, terms)
         coefficients = self.aux.scaled(self.aux_scale)
         if self.aux_mode == "record":
-            weighted = aux_loss_terms(routing.probs, routing.logits, load, self._weighted)
+            weighted = aux_loss_terms(routing, load, self._weighted)
             loss = weighted_aux_loss(weighted, coefficients)
             self.last_aux_loss = loss if self.last_aux_loss is None else self.last_aux_loss + loss
             return output
         if not self._weighted:
             return output
-        return carry_router_losses(output, coefficients, load, routing.probs, routing.logits)
+        return carry_router_losses(output, coefficients, load, routing)
 
 
 class MoELayer(RoutedLayer):
@@ -188,7 +221,7 @@ class MoELayer(RoutedLayer):
             router_input: What the router sees instead of ``x`` (a router built for that
                 width), e.g. the noise level and state of a noise-conditioned denoiser.
         """
-        self._begin()
+        self._begin(x)
         routing = self.router(x if router_input is None else router_input)
         if routing.expert_index is None:
             mixed = torch.einsum("be,ebh->bh", routing.expert_weight, self.experts(x))
@@ -212,17 +245,26 @@ class SoftMoELayer(RoutedLayer):
     ``num_tokens`` tokens of width ``in_dim``. Every expert owns ``slots_per_expert`` slots;
     each slot is a softmax-over-tokens mix of the tokens (dispatch), each token's output a
     softmax-over-slots mix of the slot outputs (combine), and the sample's output is the mean
-    over its tokens. Routing never crosses samples. For logging and aux losses the router
-    distribution of a token is its combine mass per expert.
+    over its tokens, or, with ``flatten_tokens``, the concatenation of its tokens' outputs
+    (``out_dim = num_tokens * expert width``), as dopamine's ``labs/moes`` flattens the
+    tokens before the head. Routing never crosses samples. For logging and aux losses the
+    router distribution of a token is its combine mass per expert.
+
+    With ``normalize`` the logits are ``scale * <l2_normalize(token), l2_normalize(slot)>``
+    with a learned scalar ``scale`` initialised to 1 (Puigcerver et al., Sec. 2.3), which
+    keeps the softmaxes from turning one-hot as the width grows; the slots still mix the
+    unnormalised tokens.
 
     Args:
         in_dim: Input width (and token width).
-        expert_widths: Layer widths of each expert MLP; the last is the output width.
+        expert_widths: Layer widths of each expert MLP; the last is the expert output width.
         num_experts: ``E``.
         num_tokens: Tokens per sample.
         slots_per_expert: Slots per expert.
         activation: Activation class after every expert layer.
         aux: Auxiliary loss coefficients.
+        flatten_tokens: Concatenate the tokens' outputs instead of averaging them.
+        normalize: l2-normalise tokens and slot embeddings in the logits, with a learned scale.
     """
 
     def __init__(
@@ -234,6 +276,8 @@ class SoftMoELayer(RoutedLayer):
         slots_per_expert: int,
         activation: type[nn.Module],
         aux: AuxLossCoefficients,
+        flatten_tokens: bool = False,
+        normalize: bool = False,
     ) -> None:
         super().__init__(num_experts, aux)
         if num_tokens < 1 or slots_per_expert < 1:
@@ -247,27 +291,50 @@ class SoftMoELayer(RoutedLayer):
         self.slot_embeddings = nn.Parameter(
             torch.randn(num_experts * slots_per_expert, in_dim) / math.sqrt(in_dim)
         )
+        self.logit_scale = nn.Parameter(torch.ones(())) if normalize else None
         self.experts = ExpertMLPs(num_experts, in_dim, expert_widths, activation)
-        self.out_dim = expert_widths[-1]
+        self.flatten_tokens = flatten_tokens
+        self.out_dim = expert_widths[-1] * (num_tokens if flatten_tokens else 1)
+
+    def _logits(self, tokens: Tensor) -> Tensor:
+        """Token-slot logits ``(B, tokens, slots)``, normalised if ``logit_scale`` is set."""
+        if self.logit_scale is None:
+            return tokens @ self.slot_embeddings.T
+        slots = nn.functional.normalize(self.slot_embeddings, dim=-1) * self.logit_scale
+        return nn.functional.normalize(tokens, dim=-1) @ slots.T
+
+    def _dispatch(self, x: Tensor) -> tuple[Tensor, Tensor]:
+        """``(logits (B, tokens, E * S), expert inputs (E, B * S, in_dim))`` for ``x``."""
+        batch, width = x.shape
+        tokens = self.tokenizer(x).view(batch, self.num_tokens, width)
+        logits = self._logits(tokens)
+        dispatch_weights = torch.softmax(logits, dim=1)
+        slots = dispatch_weights.transpose(1, 2) @ tokens  # (B, E * S, width), expert-major
+        expert_slots = slots.view(batch, self.num_experts, self.slots_per_expert, width)
+        return logits, expert_slots.transpose(0, 1).reshape(self.num_experts, -1, width)
+
+    def expert_inputs(self, x: Tensor) -> Tensor:
+        """The slots ``(E, B * S, in_dim)`` each expert runs on."""
+        return self._dispatch(x)[1]
 
     def forward(self, x: Tensor) -> Tensor:
         """Mix the experts' slot outputs for a batch ``x`` of shape ``(B, in_dim)``."""
-        self._begin()
-        batch, width = x.shape
-        tokens = self.tokenizer(x).view(batch, self.num_tokens, width)
-        logits = tokens @ self.slot_embeddings.T  # (B, tokens, slots)
-        dispatch_weights = torch.softmax(logits, dim=1)
+        self._begin(x)
+        batch = x.shape[0]
+        logits, expert_inputs = self._dispatch(x)
         combine_weights = torch.softmax(logits, dim=2)
-        slots = dispatch_weights.transpose(1, 2) @ tokens  # (B, E * S, width), expert-major
-        expert_slots = slots.view(batch, self.num_experts, self.slots_per_expert, width)
-        expert_inputs = expert_slots.transpose(0, 1).reshape(self.num_experts, -1, width)
+        expert_out = self.experts.out_dim
         slot_outputs = (
             self.experts(expert_inputs)
-            .view(self.num_experts, batch, self.slots_per_expert, self.out_dim)
+            .view(self.num_experts, batch, self.slots_per_expert, expert_out)
             .transpose(0, 1)
-            .reshape(batch, -1, self.out_dim)
+            .reshape(batch, -1, expert_out)
         )
-        output = (combine_weights @ slot_outputs).mean(dim=1)
+        token_outputs = combine_weights @ slot_outputs  # (B, tokens, expert_out)
+        if self.flatten_tokens:
+            output = token_outputs.reshape(batch, self.out_dim)
+        else:
+            output = token_outputs.mean(dim=1)
         per_expert = combine_weights.view(batch * self.num_tokens, self.num_experts, -1).sum(-1)
         flat_logits = logits.reshape(batch * self.num_tokens, -1)
         return self._finish(output, Routing(per_expert, [flat_logits], None, per_expert))
@@ -306,7 +373,7 @@ class MultiGateMoELayer(RoutedLayer):
 
     def forward_heads(self, x: Tensor, heads: Sequence[int] | None = None) -> list[Tensor]:
         """Outputs ``(B, out_dim)`` of the given heads (all heads by default)."""
-        self._begin()
+        self._begin(x)
         chosen = range(len(self.routers)) if heads is None else heads
         outputs = self.experts(x)
         results = []

@@ -5,6 +5,13 @@ network is an MLP ``20 -> 26 -> 32`` with a one-layer softmax gate for the MoE v
 table gives the layer widths but not how the state reaches the first width of 20, so here a
 shared dense layer maps the features to 20 and the experts span ``20 -> 26 -> 32``; the
 baselines are the plain MLPs ``20 -> 26 -> 32`` and ``20 -> 23 -> 26 -> 29 -> 32``.
+
+Some options are used by no preset and default to off, so every preset stays as it was; a
+mapping turns them on, e.g. Shazeer et al.'s (2017) importance and load losses
+``{"preset": "moe-top2", "router": {"kind": "noisy_top_k"}, "aux": {"importance": 0.1,
+"load": 0.1}}`` (the load loss needs noisy top-k routing), or Soft MoE with flattened output
+tokens and normalised logits (Obando-Ceron et al. 2024; Puigcerver et al. 2024, Sec. 2.3)
+``{"preset": "moe-soft", "router": {"flatten_tokens": True, "normalize_tokens": True}}``.
 """
 
 from __future__ import annotations

@@ -31,12 +31,23 @@ class Routing:
         expert_index: Selected experts ``(B, k)``, or None when every expert is used.
         expert_weight: Combine weights ``(B, k)`` of the selected experts, or ``(B, E)``
             when every expert is used.
+        clean_logits: Logits before the noise ``(B, E)``, set by a noisy top-k router in
+            training mode (``logits[0]`` are then the noisy logits); for the load loss.
+        noise_std: Standard deviation of that noise ``(B, E)``, set alongside
+            ``clean_logits``.
     """
 
     probs: Tensor
     logits: list[Tensor]
     expert_index: Tensor | None
     expert_weight: Tensor
+    clean_logits: Tensor | None = None
+    noise_std: Tensor | None = None
+
+    @property
+    def is_noisy(self) -> bool:
+        """Whether the logits carry Shazeer et al.'s noise (clean logits and std are set)."""
+        return self.clean_logits is not None and self.noise_std is not None
 
     def dense_weights(self) -> Tensor:
         """Combine weights as a ``(B, E)`` matrix with zeros for unselected experts."""
@@ -93,11 +104,13 @@ class TopKRouter(nn.Module):
     def forward(self, x: Tensor) -> Routing:
         """Route a batch ``x`` of shape ``(B, in_dim)``."""
         logits = self.gate(x)
-        if self.noise is not None and self.training:
-            scale = nn.functional.softplus(self.noise(x))
-            logits = logits + torch.randn_like(logits) * scale
-        index, weight, probs = top_k_gate(logits, self.k)
-        return Routing(probs, [logits], index, weight)
+        if self.noise is None or not self.training:
+            index, weight, probs = top_k_gate(logits, self.k)
+            return Routing(probs, [logits], index, weight)
+        noise_std = nn.functional.softplus(self.noise(x))
+        noisy = logits + torch.randn_like(logits) * noise_std
+        index, weight, probs = top_k_gate(noisy, self.k)
+        return Routing(probs, [noisy], index, weight, clean_logits=logits, noise_std=noise_std)
 
 
 class HierarchicalRouter(nn.Module):

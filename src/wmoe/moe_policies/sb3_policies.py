@@ -121,11 +121,11 @@ class NetworkSpecMixin:
             )
         self.network = resolve_network(network)
         self.moe_in = moe_in
-        # SB3 sizes its heads from net_arch[-1]; a matched spec's widths depend on the input,
-        # but its output width does not.
-        kwargs["net_arch"] = list(self.network.stem + self.network.experts) or [
-            self.network.out_dim
-        ]
+        # SB3 sizes its heads (SAC's action mean and log std) from net_arch[-1]: the actor's
+        # output width, which differs from the last layer width for a matched spec (whose
+        # widths depend on the input) and for flattened soft-MoE tokens.
+        widths = list(self.network.stem + self.network.experts)
+        kwargs["net_arch"] = [*widths[:-1], self.side_spec("actor").out_dim]
 
     def side_spec(self, side: str) -> NetworkSpec:
         """The spec for ``side`` (``"actor"``/``"critic"``): MoE there, or its plain MLP."""

@@ -49,6 +49,11 @@ class RouterSpec:
         slots_per_expert: Slots per expert (``soft``).
         capacity_factor: Expert capacity factor in training (sparse routers), or None.
         multi_gate: Shared experts with one gate per head (MMoE, survey eq. 7).
+        flatten_tokens: ``soft`` only: concatenate the tokens' outputs instead of averaging
+            them, so the block's output width is ``num_tokens`` times the expert width
+            (dopamine ``labs/moes``, Obando-Ceron et al. 2024).
+        normalize_tokens: ``soft`` only: l2-normalise tokens and slot embeddings in the
+            router logits, with a learned scale (Puigcerver et al. 2024, Sec. 2.3).
     """
 
     kind: str = "top_k"
@@ -60,6 +65,8 @@ class RouterSpec:
     slots_per_expert: int = 1
     capacity_factor: float | None = None
     multi_gate: bool = False
+    flatten_tokens: bool = False
+    normalize_tokens: bool = False
 
     def __post_init__(self) -> None:
         if self.kind not in ROUTER_KINDS:
@@ -73,6 +80,10 @@ class RouterSpec:
             )
         if self.kind == "soft" and (self.multi_gate or self.capacity_factor is not None):
             raise ValueError("soft MoE has neither multi_gate nor capacity_factor")
+        if self.kind != "soft" and (self.flatten_tokens or self.normalize_tokens):
+            raise ValueError(
+                f"flatten_tokens and normalize_tokens are soft MoE options; got kind={self.kind!r}"
+            )
 
 
 @dataclass(frozen=True)
@@ -128,6 +139,8 @@ class NetworkSpec:
         """Width of the body's output."""
         if self.match is not None:
             return self.match.out_dim
+        if self.is_moe and self.router.kind == "soft" and self.router.flatten_tokens:
+            return self.experts[-1] * self.router.num_tokens
         return (self.stem + self.experts)[-1]
 
     def matched_widths(self, in_dim: int, activation: type[nn.Module]) -> tuple[int, int]:
@@ -262,6 +275,8 @@ def build_moe_block(
             router.slots_per_expert,
             activation,
             spec.aux,
+            flatten_tokens=router.flatten_tokens,
+            normalize=router.normalize_tokens,
         )
     if router.multi_gate:
         gates = [_router(router, in_dim) for _ in range(num_heads)]
