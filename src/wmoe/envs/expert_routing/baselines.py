@@ -20,6 +20,12 @@
   right on what their links deliver (the label and the noise: not realisable); it may drop.
   It is greedy, so it is no upper bound of the sequential problem: it ignores the queues it
   leaves for later tasks.
+
+:func:`upper_bound_returns` is a bound, not a policy: per task the best reward with every
+queue empty (the right-or-wrong answer of each expert on what its link delivers, less the
+latency of transmission and compute alone and the energy), or the drop penalty if higher.
+Queues only add latency and every draw (arrivals, fading, samples, link noise) is independent
+of the actions, so no policy's return on the same episode exceeds its sum.
 """
 
 from __future__ import annotations
@@ -32,7 +38,7 @@ import torch
 from numpy.typing import NDArray
 
 from wmoe.envs.action_checks import encode_choice
-from wmoe.envs.expert_routing.core import RoutingCore
+from wmoe.envs.expert_routing.core import RoutingCore, TaskCosts
 
 _ENV0 = np.zeros(1, dtype=np.int64)
 
@@ -128,3 +134,39 @@ def baseline_action(name: str, env: Any, rng: np.random.Generator | None = None)
     core: RoutingCore = env.core
     action = int(BASELINES[name](core, _ENV0, rng or np.random.default_rng())[0])
     return encode_choice(action, core.num_experts + 1, core.config["action_type"])
+
+
+def queue_free_reward_bound(core: RoutingCore, envs: NDArray[np.int64]) -> NDArray[np.float64]:
+    """Per env, a bound on the current task's reward: the best one with every queue empty."""
+    costs = core.costs(envs)
+    unqueued = TaskCosts(
+        tx_time_s=costs.tx_time_s,
+        queue_s=np.zeros_like(costs.queue_s),
+        compute_s=costs.compute_s,
+        latency_s=costs.tx_time_s + costs.compute_s,
+        energy_j=costs.energy_j,
+    )
+    best = (core.expert_correct(envs) - core.weighted_cost(unqueued)).max(-1)
+    bound: NDArray[np.float64] = np.maximum(best, -float(core.config["drop_penalty"]))
+    return bound
+
+
+def upper_bound_returns(env: Any, seeds: list[int]) -> NDArray[np.float64]:
+    """An upper bound on any policy's return in the episodes ``seeds`` (see the module doc).
+
+    Args:
+        env: A single ``wmoe/ExpertRouting-v0`` env (wrapped or not); its episodes are
+            replayed (dropping every task, which leaves the draws unchanged).
+        seeds: Episode seeds.
+    """
+    core: RoutingCore = env.unwrapped.core
+    drop = encode_choice(core.drop_action, core.num_experts + 1, core.config["action_type"])
+    returns = np.zeros(len(seeds))
+    for episode, seed in enumerate(seeds):
+        env.reset(seed=seed)
+        done = False
+        while not done:
+            returns[episode] += float(queue_free_reward_bound(core, _ENV0)[0])
+            _, _, terminated, truncated, _ = env.step(drop)
+            done = terminated or truncated
+    return returns
