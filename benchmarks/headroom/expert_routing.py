@@ -6,7 +6,7 @@ Run from the repository root::
 
 Prints a markdown table: the mean return over episodes seeded 1,000,000, 1,000,001, ... (the
 benchmark suites' test seeds) of each baseline and of the bound
-(``baselines.upper_bound_returns``), each as a share of the bound.
+(``baselines.upper_bound``), each as a share of the bound.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import torch
 
 import wmoe  # noqa: F401
 from wmoe.agents.evaluate import baseline_policies, run_episodes
-from wmoe.envs.expert_routing.baselines import upper_bound_returns
+from wmoe.envs.expert_routing.baselines import upper_bound
 
 ENV_ID = "wmoe/ExpertRouting-v0"
 FIRST_SEED = 1_000_000
@@ -33,7 +33,7 @@ def main() -> None:
     torch.set_num_threads(1)
     env = gym.make(ENV_ID, config={"split": args.split})
     seeds = list(range(FIRST_SEED, FIRST_SEED + args.episodes))
-    bound = float(upper_bound_returns(env, seeds).mean())
+    bound = float(upper_bound(env, seeds).mean())
     print(f"{ENV_ID}, split {args.split}, {args.episodes} episodes from seed {FIRST_SEED}")
     print("| policy | mean return | share of the bound |")
     print("|---|---|---|")

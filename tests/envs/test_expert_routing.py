@@ -17,7 +17,7 @@ from wmoe.classification.system import system_config
 from wmoe.config import ConfigError
 from wmoe.envs.action_checks import InvalidActionError
 from wmoe.envs.channel_aware_classification.config import ClassificationConfig
-from wmoe.envs.expert_routing.baselines import BASELINES, baseline_action, upper_bound_returns
+from wmoe.envs.expert_routing.baselines import BASELINES, baseline_action, upper_bound
 from wmoe.envs.expert_routing.config import RoutingConfig
 from wmoe.envs.expert_routing.core import RoutingCore
 from wmoe.envs.expert_routing.vector import ExpertRoutingVectorEnv
@@ -314,7 +314,7 @@ def _baseline_returns(env: gym.Env[Any, Any], seeds: list[int]) -> dict[str, np.
 def test_the_queue_free_bound_dominates_every_baseline(arrival_rate_hz: float) -> None:
     env = _make(split="test", episode_length=60, arrival_rate_hz=arrival_rate_hz)
     seeds = [0, 1, 2]
-    bound = upper_bound_returns(env, seeds)
+    bound = upper_bound(env, seeds)
     for name, returns in _baseline_returns(env, seeds).items():
         assert np.all(bound >= returns - 1e-9), (name, bound, returns)
 
@@ -323,5 +323,5 @@ def test_without_queues_the_myopic_oracle_meets_the_bound() -> None:
     # One task every ~17 minutes: every queue has drained before the next task.
     env = _make(split="test", episode_length=40, arrival_rate_hz=1e-3)
     seeds = [3, 4]
-    bound = upper_bound_returns(env, seeds)
+    bound = upper_bound(env, seeds)
     np.testing.assert_allclose(_baseline_returns(env, seeds)["myopic_oracle"], bound)

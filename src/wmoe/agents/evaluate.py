@@ -103,6 +103,25 @@ def baseline_policies(env_id: str, seed: int) -> dict[str, Policy]:
     return {name: policy(name) for name in module.BASELINES}
 
 
+UPPER_BOUND = "upper_bound"
+"""Name under which an env's upper bound on the return is reported beside its baselines."""
+
+Bound = Callable[[gym.Env[Any, Any], list[int]], NDArray[np.float64]]
+
+
+def upper_bound_of(env_id: str) -> Bound | None:
+    """The env's upper bound on the return of its episodes, where its baselines module has one.
+
+    A baselines module may define ``upper_bound(env, seeds)``: one bound per episode seeded
+    ``seeds[i]``, which no policy's return on that episode can exceed.
+    """
+    entry = env_entry(env_id)
+    if entry is None or entry.baselines is None:
+        return None
+    bound: Bound | None = getattr(importlib.import_module(entry.baselines), UPPER_BOUND, None)
+    return bound
+
+
 @dataclass
 class TrainedRun:
     """A trained run loaded for evaluation.
@@ -179,6 +198,9 @@ def evaluate_run(
         if with_baselines:
             for baseline, policy in baseline_policies(env_id, seed).items():
                 results[baseline] = run_episodes(env, policy, n_episodes, seed)[0]
+            bound = upper_bound_of(env_id)
+            if bound is not None:
+                results[UPPER_BOUND] = bound(env, list(range(seed, seed + n_episodes)))
     finally:
         env.close()
     return EvaluationReport(results, length, run.model_path)

@@ -5,8 +5,10 @@ An agent cell trains with :func:`wmoe.agents.train.train` (the run folder under
 with :func:`wmoe.agents.evaluate.load_run` and plays the test episodes with
 :func:`wmoe.agents.evaluate.run_episodes` in the env built from the run's kwargs with the
 test kwargs over them (e.g. the test split). A baselines cell plays every baseline of the
-env (:func:`wmoe.agents.evaluate.baseline_policies`) on the same episodes. Each policy's
-episode starts are hashed, so the report can show that every policy saw the same episodes.
+env (:func:`wmoe.agents.evaluate.baseline_policies`) on the same episodes, and records the
+env's upper bound on them where it has one (:func:`wmoe.agents.evaluate.upper_bound_of`).
+Each policy's episode starts are hashed, so the report can show that every policy saw the
+same episodes.
 """
 
 from __future__ import annotations
@@ -23,7 +25,14 @@ import gymnasium as gym
 import numpy as np
 from stable_baselines3.common.monitor import load_results
 
-from wmoe.agents.evaluate import Policy, baseline_policies, load_run, run_episodes
+from wmoe.agents.evaluate import (
+    UPPER_BOUND,
+    Policy,
+    baseline_policies,
+    load_run,
+    run_episodes,
+    upper_bound_of,
+)
 from wmoe.agents.train import train
 from wmoe.benchmarks.cells import Cell
 from wmoe.benchmarks.costs import LATENCY_BATCH_SIZES, decision_latency_ms, parameter_counts
@@ -121,6 +130,11 @@ def run_baselines_cell(cell: Cell) -> CellResult:
         for name, policy in baseline_policies(cell.env_id, cell.test_first).items():
             returns[name], digests[name], length = play(env, policy, cell)
             lengths.append(length)
+        bound = upper_bound_of(cell.env_id)
+        if bound is not None:
+            seeds = list(range(cell.test_first, cell.test_first + cell.test_episodes))
+            returns[UPPER_BOUND] = [float(r) for r in bound(env, seeds)]
+            digests[UPPER_BOUND] = env.take_digest()
     finally:
         env.close()
     return CellResult(returns, digests, float(np.mean(lengths)))

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
+from wmoe.agents.evaluate import UPPER_BOUND
 from wmoe.benchmarks.cells import Cell, expand_cells
 from wmoe.benchmarks.execute import AGENT
 from wmoe.benchmarks.store import StoredCell
@@ -98,7 +99,7 @@ def _baselines_task(suite: Suite, cell: Cell, item: StoredCell) -> TaskScores:
     declared = suite.env(cell.env_id).reference
     reference = declared
     if declared == BEST_BASELINE:
-        candidates = [name for name in returns if name != RANDOM_BASELINE]
+        candidates = [name for name in returns if name not in (RANDOM_BASELINE, UPPER_BOUND)]
         reference = max(candidates, key=lambda name: float(returns[name].mean()))
     random_return = float(returns[RANDOM_BASELINE].mean())
     reference_return = float(returns[reference].mean())

@@ -43,6 +43,7 @@ from typing import Any
 
 import yaml
 
+from wmoe.agents.evaluate import UPPER_BOUND, upper_bound_of
 from wmoe.agents.registry import get_algorithm
 from wmoe.envs.registration import ENV_TABLE, env_entry
 from wmoe.moe_policies.presets import resolve_network
@@ -252,11 +253,16 @@ def parse_suite(text: str, source: str = "<string>") -> Suite:
 
 
 def baseline_names(env_id: str) -> tuple[str, ...]:
-    """Names of the baselines of a wmoe env (``EnvSpecEntry.baselines``)."""
+    """Names of the baselines of a wmoe env and its upper bound, where it has one.
+
+    The baselines are those of ``EnvSpecEntry.baselines``; the bound is reported as
+    :data:`~wmoe.agents.evaluate.UPPER_BOUND`.
+    """
     entry = env_entry(env_id)
     if entry is None or entry.baselines is None:
         return ()
-    return tuple(importlib.import_module(entry.baselines).BASELINES)
+    names = tuple(importlib.import_module(entry.baselines).BASELINES)
+    return (*names, UPPER_BOUND) if upper_bound_of(env_id) is not None else names
 
 
 def _env_items(data: Mapping[str, Any], where: str) -> list[tuple[str, Any]]:

@@ -21,7 +21,7 @@
   It is greedy, so it is no upper bound of the sequential problem: it ignores the queues it
   leaves for later tasks.
 
-:func:`upper_bound_returns` is a bound, not a policy: per task the best reward with every
+:func:`upper_bound` is a bound, not a policy: per task the best reward with every
 queue empty (the right-or-wrong answer of each expert on what its link delivers, less the
 latency of transmission and compute alone and the energy), or the drop penalty if higher.
 Queues only add latency and every draw (arrivals, fading, samples, link noise) is independent
@@ -151,7 +151,7 @@ def queue_free_reward_bound(core: RoutingCore, envs: NDArray[np.int64]) -> NDArr
     return bound
 
 
-def upper_bound_returns(env: Any, seeds: list[int]) -> NDArray[np.float64]:
+def upper_bound(env: Any, seeds: list[int]) -> NDArray[np.float64]:
     """An upper bound on any policy's return in the episodes ``seeds`` (see the module doc).
 
     Args:

@@ -284,3 +284,12 @@ def baseline_action(name: str, env: Any, rng: np.random.Generator | None = None)
         parameter[0] = tuned_parameter(name, core.config, MIX_NAMES[core.mix[0]])
     action = int(BASELINES[name](core, _ENV0, rng or np.random.default_rng(), parameter)[0])
     return encode_choice(action, 1 + core.num_channels, core.config["action_type"])
+
+
+def upper_bound(env: Any, seeds: list[int]) -> NDArray[np.float64]:
+    """:func:`upper_bound_returns` for the episodes ``seeds`` of a single env (wrapped or not).
+
+    The benchmark layer and ``wmoe evaluate`` report it beside the baselines (a bound, not a
+    policy: nothing is played).
+    """
+    return upper_bound_returns(env.unwrapped.config, seeds)
