@@ -50,3 +50,18 @@ def reception_config(small_scenarios_dir: Path) -> dict[str, Any]:
         "scenarios_dir": str(small_scenarios_dir),
         "cache_dir": str(Path(_DATA_DIR) / "cache"),
     }
+
+
+# Every 700th row of O1's user grids: 4 + 2 + 2 rows, 1,808 users in DeepMIMO's O1 layout.
+O1_FORMAT_ROW_STRIDE = 700
+
+
+@pytest.fixture(scope="session")
+def o1_format_scenario() -> Path:
+    """A folder in the file layout of DeepMIMO's o1_3p5 (random paths); treat it as read-only."""
+    from wmoe.scenarios.o1_format import O1FormatConfig, write_o1_format
+
+    return write_o1_format(
+        Path(_DATA_DIR) / "o1_format_scenarios",
+        O1FormatConfig(name="o1_3p5", row_stride=O1_FORMAT_ROW_STRIDE),
+    )

@@ -88,8 +88,10 @@ def _cmd_scenario_info(args: argparse.Namespace) -> int:
     kind = "SYNTHETIC (wmoe image-method tracer)" if info.synthetic else "ray-traced"
     print(f"scenario   {info.folder} [{kind}]")
     print(f"carrier    {info.frequency_hz / 1e9:.2f} GHz")
-    print(f"BSs        {info.num_bs} (TX sets per polarisation: {list(info.bs_tx_sets)})")
-    print(f"users      {info.num_users} (RX set {info.user_rx_set})")
+    ports = [sorted({tx_set for tx_set, _ in port}) for port in info.bs_ports]
+    print(f"BSs        {info.num_bs} (TX sets per polarisation port: {ports})")
+    grids = ", ".join(f"{s}: {n}" for s, n in zip(info.user_sets, info.users_per_set, strict=True))
+    print(f"users      {info.num_users} (per RX set {grids})")
     return 0
 
 

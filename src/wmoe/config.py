@@ -83,6 +83,11 @@ def setting(
             min_length=min_length,
             max_length=max_length,
         )
+    if min_length is not None or max_length is not None:
+        raise ValueError(
+            "min_length/max_length apply to list defaults; put them in the annotation of an "
+            "optional list, e.g. Annotated[list[Int], Field(min_length=1)] | None"
+        )
     return Field(
         default,
         description=meaning,

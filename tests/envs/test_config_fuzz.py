@@ -51,6 +51,7 @@ SETUPS: dict[str, FuzzSetup] = {
     "wmoe/MultiBSReception-v0": FuzzSetup(
         fixed=frozenset(
             {"scenarios_dir", "scenario", "cache_dir", "bs_panel", "ue_antennas", "codebook"}
+            | {"user_grids", "user_stride"}  # data-dependent, and each subset builds a cache
         ),
         caps={"num_cooperating_bs": 4, "num_interferers": 20, "trajectory_step_users": 50},
     ),

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
 
 import gymnasium as gym
 import numpy as np
+import pytest
 
 import wmoe  # noqa: F401
+from wmoe.config import ConfigError
 
 
 def test_env_grams_match_plain_deepmimo_channels(reception_config):
@@ -52,3 +55,35 @@ def test_env_grams_match_plain_deepmimo_channels(reception_config):
     np.testing.assert_allclose(
         core.data.user_positions[users], loaded.datasets[0].rx_pos, rtol=1e-6
     )
+
+
+def test_env_reads_deepmimo_o1_layout_with_a_user_subset(o1_format_scenario, tmp_path):
+    """O1's layout (one-BS TX sets, three user grids) with config keys picking grids and stride."""
+    base = {
+        "scenarios_dir": str(o1_format_scenario.parent),
+        "scenario": o1_format_scenario.name,
+        "cache_dir": str(tmp_path / "cache"),
+    }
+    full = gym.make("wmoe/MultiBSReception-v0", config=base).unwrapped.core
+    grids = [int(s["num_points"]) for s in _user_sets(o1_format_scenario)]
+    assert full.num_users == sum(grids) and full.num_bs == 18
+    part = gym.make(
+        "wmoe/MultiBSReception-v0", config={**base, "user_grids": [2, 1], "user_stride": 5}
+    ).unwrapped.core
+    expected = np.concatenate(
+        [np.arange(grids[0], grids[0] + grids[1], 5), np.arange(sum(grids[:2]), sum(grids), 5)]
+    )
+    assert part.num_users == len(expected)
+    np.testing.assert_array_equal(part.data.gram, full.data.gram[expected])
+    env = gym.make("wmoe/MultiBSReception-v0", config={**base, "user_grids": [0]})
+    env.reset(seed=0)
+    _, reward, *_ = env.step(env.action_space.sample())
+    assert np.isfinite(reward)
+    with pytest.raises(ConfigError, match=r"config\['user_grids'\]=\[7\] is invalid: .*user sets"):
+        gym.make("wmoe/MultiBSReception-v0", config={**base, "user_grids": [7]})
+
+
+def _user_sets(folder):
+    params = json.loads((folder / "params.json").read_text())
+    sets = sorted(params["txrx_sets"].values(), key=lambda s: s["id"])
+    return [s for s in sets if s["is_rx"] and not s["is_tx"]]

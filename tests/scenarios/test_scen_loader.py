@@ -8,8 +8,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from path_reconstruction import assert_close, reconstruct
 
-from wmoe.phy.arrays import steering_vectors, ula_positions, upa_positions
 from wmoe.scenarios import o1_layout
 from wmoe.scenarios.deepmimo_loader import (
     ArrayConfig,
@@ -21,41 +21,10 @@ from wmoe.scenarios.deepmimo_loader import (
 COS45 = np.cos(np.pi / 4)
 
 
-def _npz(folder: Path, key: str, tx_set: int, bs: int) -> np.ndarray:
-    with np.load(folder / f"{key}_t{tx_set:03}_tx{bs:03}_r002.npz") as stored:
-        return stored[key].astype(np.float64)
-
-
 def _reconstruct(
     folder: Path, tx_set: int, bs: int, facing_deg: float, arrays: ArrayConfig
 ) -> np.ndarray:
-    """H[user, bs_port, ue_ant] = sum_paths coef * a_bs[port] * a_ue[ue_ant]."""
-    power = _npz(folder, "power", tx_set, bs)
-    phase = _npz(folder, "phase", tx_set, bs)
-    coef = np.nan_to_num(10 ** (power / 20) * np.exp(1j * np.deg2rad(phase)))
-    bs_pos = upa_positions(*arrays.bs_panel, arrays.spacing_wavelengths)
-    ue_pos = ula_positions(arrays.ue_antennas, arrays.spacing_wavelengths)
-    az_bs = np.deg2rad(np.nan_to_num(_npz(folder, "aod_az", tx_set, bs)) - facing_deg)
-    a_bs = steering_vectors(
-        bs_pos, az_bs, np.deg2rad(np.nan_to_num(_npz(folder, "aod_el", tx_set, bs)))
-    )
-    a_ue = steering_vectors(
-        ue_pos,
-        np.deg2rad(np.nan_to_num(_npz(folder, "aoa_az", tx_set, bs))),
-        np.deg2rad(np.nan_to_num(_npz(folder, "aoa_el", tx_set, bs))),
-    )
-    return np.einsum("np,npi,npj->nij", coef, a_bs, a_ue)
-
-
-def _assert_close(actual: np.ndarray, expected: np.ndarray) -> None:
-    """Relative max error < 1e-5 for every user (scale: that user's largest entry)."""
-    assert actual.shape == expected.shape
-    scale = np.abs(expected).reshape(len(expected), -1).max(axis=1)
-    error = np.abs(actual - expected).reshape(len(expected), -1).max(axis=1)
-    assert scale.max() > 0
-    assert np.all(error[scale == 0] == 0)
-    heard = scale > 0
-    assert np.all(error[heard] / scale[heard] < 1e-5), (error / np.maximum(scale, 1e-300)).max()
+    return reconstruct(folder, (tx_set, bs), 2, facing_deg, arrays)
 
 
 @pytest.fixture(scope="module")
@@ -75,7 +44,7 @@ def test_channels_equal_independent_reconstruction(
         assert h.dtype == np.complex64
         plus = _reconstruct(small_scenario, 0, bs, facing[bs], arrays)
         minus = _reconstruct(small_scenario, 1, bs, facing[bs], arrays)
-        _assert_close(h.astype(np.complex128), np.concatenate([plus, minus], axis=1))
+        assert_close(h.astype(np.complex128), np.concatenate([plus, minus], axis=1))
 
 
 def test_panel_rotation_matters(uplink: DeepMIMOUplink, small_scenario: Path) -> None:
@@ -97,7 +66,7 @@ def test_other_array_shapes(small_scenario: Path) -> None:
     expected = np.concatenate(
         [_reconstruct(small_scenario, s, bs, facing, arrays) for s in (0, 1)], axis=1
     )[[0, 231, 260, 300, 349]]
-    _assert_close(h, expected)
+    assert_close(h, expected)
 
 
 def test_positions_and_user_subset(uplink: DeepMIMOUplink, small_scenario: Path) -> None:
@@ -111,8 +80,8 @@ def test_positions_and_user_subset(uplink: DeepMIMOUplink, small_scenario: Path)
 
 def test_scenario_info(small_scenario: Path) -> None:
     info = read_scenario_info(small_scenario)
-    assert info.bs_tx_sets == ((0,), (1,))
-    assert info.num_bs == 18 and info.user_rx_set == 2 and info.synthetic
+    assert info.bs_ports == (tuple((0, k) for k in range(18)), tuple((1, k) for k in range(18)))
+    assert info.num_bs == 18 and info.user_sets == (2,) and info.synthetic
     assert info.num_users == len(o1_layout.user_grid(60, 45))
     assert info.frequency_hz == pytest.approx(3.5e9)
 
@@ -150,7 +119,7 @@ def single_pol_scenario(small_scenario: Path, tmp_path_factory: pytest.TempPathF
 
 def test_single_polarised_scenario_ports_are_cos45_copies(single_pol_scenario: Path) -> None:
     info = read_scenario_info(single_pol_scenario)
-    assert info.bs_tx_sets == ((0,),)
+    assert info.bs_ports == (tuple((0, k) for k in range(18)),)
     assert not info.synthetic
     assert info.bs_facing_azimuth_deg == (0.0,) * 18
     arrays = ArrayConfig()
@@ -161,4 +130,4 @@ def test_single_polarised_scenario_ports_are_cos45_copies(single_pol_scenario: P
         np.testing.assert_array_equal(h[:, :4], h[:, 4:])
         # No facing information: every panel keeps DeepMIMO's default broadside (+x).
         single = _reconstruct(single_pol_scenario, 0, bs, 0.0, arrays)
-        _assert_close(h[:, :4], COS45 * single)
+        assert_close(h[:, :4], COS45 * single)

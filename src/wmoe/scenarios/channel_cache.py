@@ -3,6 +3,11 @@
 Generating channels with ``deepmimo`` for tens of thousands of users takes a while; the
 reception environment only needs each BS's Gram matrix ``H_b^H H_b`` per user (the receiver
 combines cooperating BSs by summing them), so that is what is cached.
+
+Memory. The Gram array (users x BSs x UE antennas^2 complex64: 2.7 GB for all 1.18 M users of
+DeepMIMO's O1 with 4 UE antennas) is allocated once and filled one BS and one chunk of users at
+a time (:meth:`~wmoe.scenarios.deepmimo_loader.DeepMIMOUplink.iter_bs_channels`), so the
+channels of all users are never held at once; checksums hash the arrays in place.
 """
 
 from __future__ import annotations
@@ -18,7 +23,13 @@ import numpy as np
 from numpy.typing import NDArray
 
 from wmoe.paths import atomic_write
-from wmoe.scenarios.deepmimo_loader import ArrayConfig, DeepMIMOUplink, read_scenario_info
+from wmoe.scenarios.deepmimo_loader import (
+    ArrayConfig,
+    DeepMIMOUplink,
+    ScenarioInfo,
+    UserSubset,
+    read_scenario_info,
+)
 
 CACHE_FORMAT_VERSION = 1
 _ARRAY_KEYS = ("gram", "user_positions", "bs_positions")
@@ -44,7 +55,8 @@ class UplinkGrams:
     synthetic: bool
 
 
-def _scenario_fingerprint(folder: Path, arrays: ArrayConfig) -> str:
+def _scenario_fingerprint(info: ScenarioInfo, arrays: ArrayConfig, subset: UserSubset) -> str:
+    folder = info.folder
     digest = hashlib.sha256()
     digest.update(f"v{CACHE_FORMAT_VERSION}".encode())
     digest.update(json.dumps(asdict(arrays), sort_keys=True).encode())
@@ -52,32 +64,56 @@ def _scenario_fingerprint(folder: Path, arrays: ArrayConfig) -> str:
     for path in sorted(folder.glob("*.npz")):
         stat = path.stat()
         digest.update(f"{path.name}:{stat.st_size}:{stat.st_mtime_ns}".encode())
+    # Loaders before multi-grid support cached the first user set only: a scenario with
+    # several user sets gets a key of its own so such a cache is never read as all users.
+    # (Single-set scenarios keep their key: their cached users are unchanged.)
+    if len(info.user_sets) > 1:
+        digest.update(f"user sets {list(info.user_sets)}".encode())
+    if subset != UserSubset():
+        digest.update(json.dumps(asdict(subset), sort_keys=True).encode())
     return digest.hexdigest()
 
 
 def _checksum(arrays: dict[str, NDArray[np.generic]]) -> str:
     digest = hashlib.sha256()
     for key in _ARRAY_KEYS:
-        digest.update(np.ascontiguousarray(arrays[key]).tobytes())
+        digest.update(np.ascontiguousarray(arrays[key]).data)  # in place, no copy
     return digest.hexdigest()
 
 
-def cache_path(folder: Path | str, arrays: ArrayConfig, cache_dir: Path | str) -> Path:
-    """Return the cache file for a scenario folder and array configuration."""
-    folder = Path(folder).expanduser().resolve()
-    key = _scenario_fingerprint(folder, arrays)[:20]
-    return Path(cache_dir) / f"{folder.name}-grams-{key}.npz"
+def cache_path(
+    folder: Path | str,
+    arrays: ArrayConfig,
+    cache_dir: Path | str,
+    subset: UserSubset | None = None,
+) -> Path:
+    """Return the cache file for a scenario folder, array configuration and user subset."""
+    info = read_scenario_info(folder)
+    key = _scenario_fingerprint(info, arrays, subset or UserSubset())[:20]
+    return Path(cache_dir) / f"{info.name}-grams-{key}.npz"
 
 
-def compute_uplink_grams(folder: Path | str, arrays: ArrayConfig) -> UplinkGrams:
-    """Generate every BS's channels with ``deepmimo`` and reduce them to Gram matrices."""
-    uplink = DeepMIMOUplink(folder, arrays)
-    grams = []
-    for bs in range(uplink.info.num_bs):
-        h = uplink.bs_channels(bs).astype(np.complex128)
-        grams.append(np.einsum("npi,npj->nij", h.conj(), h).astype(np.complex64))
+def compute_uplink_grams(
+    folder: Path | str, arrays: ArrayConfig, subset: UserSubset | None = None
+) -> UplinkGrams:
+    """Generate every BS's channels with ``deepmimo`` and reduce them to Gram matrices.
+
+    Args:
+        folder: The DeepMIMO scenario folder.
+        arrays: Antenna arrays.
+        subset: Users to keep (all users of all user sets when None).
+    """
+    info = read_scenario_info(folder)
+    users = (subset or UserSubset()).indices(info)
+    uplink = DeepMIMOUplink(info.folder, arrays, users)
+    ue = arrays.ue_antennas
+    gram = np.empty((len(users), info.num_bs, ue, ue), dtype=np.complex64)
+    for bs in range(info.num_bs):
+        for rows, channels in uplink.iter_bs_channels(bs):
+            h = channels.astype(np.complex128)
+            gram[rows, bs] = np.einsum("npi,npj->nij", h.conj(), h).astype(np.complex64)
     return UplinkGrams(
-        gram=np.stack(grams, axis=1),
+        gram=gram,
         user_positions=uplink.user_positions,
         bs_positions=uplink.bs_positions,
         scenario=uplink.info.name,
@@ -113,7 +149,10 @@ def _write_atomically(path: Path, grams: UplinkGrams) -> None:
 
 
 def load_uplink_grams(
-    folder: Path | str, arrays: ArrayConfig, cache_dir: Path | str
+    folder: Path | str,
+    arrays: ArrayConfig,
+    cache_dir: Path | str,
+    subset: UserSubset | None = None,
 ) -> UplinkGrams:
     """Return the scenario's Gram matrices from the cache, computing and caching them if needed.
 
@@ -123,13 +162,14 @@ def load_uplink_grams(
         folder: The DeepMIMO scenario folder.
         arrays: Antenna arrays (part of the cache key, with the scenario files' fingerprint).
         cache_dir: Folder of the cache files.
+        subset: Users to keep (part of the cache key); all users when None.
     """
     info = read_scenario_info(folder)
-    path = cache_path(info.folder, arrays, cache_dir)
+    path = cache_path(info.folder, arrays, cache_dir, subset)
     if path.exists():
         cached = _read(path, info.name, info.synthetic)
         if cached is not None:
             return cached
-    grams = compute_uplink_grams(info.folder, arrays)
+    grams = compute_uplink_grams(info.folder, arrays, subset)
     _write_atomically(path, grams)
     return grams

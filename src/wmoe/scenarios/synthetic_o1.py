@@ -127,7 +127,7 @@ def _write_into(folder: Path, config: SyntheticO1Config) -> None:
             for key, value in per_port[port].items():
                 filename = f"{key}_t{tx_set:03}_tx{bs_index:03}_r{USER_RX_SET:03}.npz"
                 np.savez_compressed(folder / filename, allow_pickle=False, **{key: value})
-    scene_params = _write_scene(folder)
+    scene_params = write_building_scene(folder)
     params = _params(config, len(users), scene_params)
     (folder / "params.json").write_text(json.dumps(params, indent=2))
 
@@ -188,8 +188,12 @@ def _deepmimo_matrices(
     return matrices
 
 
-def _write_scene(folder: Path) -> dict[str, Any]:
-    """Export the building blocks with DeepMIMO's own scene writer."""
+def write_building_scene(folder: Path) -> dict[str, Any]:
+    """Export the layout's building blocks with DeepMIMO's own scene writer.
+
+    Returns:
+        The scene block of ``params.json`` that DeepMIMO's exporter returns.
+    """
     import_deepmimo()
     from deepmimo.core.scene import Face, PhysicalElement, Scene
 
@@ -238,8 +242,12 @@ def _txrx_set(set_id: int, name: str, *, is_tx: bool, num_points: int) -> dict[s
     }
 
 
-def _params(config: SyntheticO1Config, num_users: int, scene: dict[str, Any]) -> dict[str, Any]:
-    deepmimo_version = import_deepmimo().__version__
+def itu_materials(frequency_hz: float) -> dict[str, Any]:
+    """Return the ``materials`` block of ``params.json``: the facade and ground materials.
+
+    Permittivity and conductivity at ``frequency_hz`` from ITU-R P.2040-3 Table 3.
+    """
+    import_deepmimo()
     from deepmimo.core.materials import Material
 
     from wmoe.phy.propagation import ITU_MATERIALS
@@ -247,10 +255,16 @@ def _params(config: SyntheticO1Config, num_users: int, scene: dict[str, Any]) ->
     materials = {}
     for mat_id, name in enumerate((FACADE_MATERIAL, GROUND_MATERIAL)):
         a, b, c, d = ITU_MATERIALS[name]
-        f_ghz = config.frequency_hz / 1e9
+        f_ghz = frequency_hz / 1e9
         materials[f"material_{mat_id}"] = asdict(
             Material(id=mat_id, name=name, permittivity=a * f_ghz**b, conductivity=c * f_ghz**d)
         )
+    return materials
+
+
+def _params(config: SyntheticO1Config, num_users: int, scene: dict[str, Any]) -> dict[str, Any]:
+    deepmimo_version = import_deepmimo().__version__
+    materials = itu_materials(config.frequency_hz)
     return {
         "version": deepmimo_version,
         "rt_params": {

@@ -30,6 +30,18 @@ class ReceptionConfig(ConfigSchema):
         "first use (any other missing scenario is an error)",
     )
     cache_dir: Text | None = setting(None, "channel cache folder; null: <data dir>/cache")
+    user_grids: Annotated[list[Annotated[Int, Field(ge=0)]], Field(min_length=1)] | None = setting(
+        None,
+        "RX set ids of the user grids to keep (DeepMIMO O1: 0, 1, 2 for UG1-UG3); null: "
+        "every RX set that is not a TX set",
+    )
+    user_stride: Int = setting(
+        1,
+        "keep every k-th user of each kept grid (in the scenario's user order); 1 keeps all",
+        unit="count",
+        ge=1,
+        le=1_000_000,
+    )
     num_cooperating_bs: Int = setting(
         3, "N, BSs in the cooperative set", unit="count", ge=1, le=MAX_BASE_STATIONS
     )

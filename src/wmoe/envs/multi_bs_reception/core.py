@@ -32,7 +32,7 @@ from wmoe.phy.codebook import Codebook, make_codebook
 from wmoe.phy.receivers import mmse_sinr_from_gram, sum_rate
 from wmoe.phy.units import dbm_to_watt, thermal_noise_dbm
 from wmoe.scenarios.channel_cache import UplinkGrams, load_uplink_grams
-from wmoe.scenarios.deepmimo_loader import ArrayConfig
+from wmoe.scenarios.deepmimo_loader import ArrayConfig, UserSubset, read_scenario_info
 from wmoe.scenarios.synthetic_o1 import SyntheticO1Config, write_synthetic_o1
 
 DRAW_BUFFER = 256
@@ -57,11 +57,15 @@ class ScenarioChannels:
 
 @functools.lru_cache(maxsize=4)
 def load_scenario_channels(
-    folder: str, bs_panel: tuple[int, int], ue_antennas: int, cache_dir: str
+    folder: str,
+    bs_panel: tuple[int, int],
+    ue_antennas: int,
+    cache_dir: str,
+    subset: UserSubset,
 ) -> ScenarioChannels:
     """Load (once per process) a scenario's Gram matrices and the statistics derived from them."""
     arrays = ArrayConfig(bs_panel=bs_panel, ue_antennas=ue_antennas)
-    grams = load_uplink_grams(folder, arrays, cache_dir)
+    grams = load_uplink_grams(folder, arrays, cache_dir, subset)
     energy = np.trace(grams.gram, axis1=-2, axis2=-1).real
     with np.errstate(divide="ignore"):
         mean_gain_db = 10.0 * np.log10(energy / (arrays.bs_ports * ue_antennas))
@@ -151,6 +155,8 @@ class ReceptionCore:
     Raises:
         ConfigError: If N is larger than the scenario's number of BSs.
         ScenarioNotFoundError: If a non-synthetic scenario folder is missing.
+        ScenarioFormatError: If the scenario folder's layout is malformed.
+        ConfigError: If ``user_grids`` names a grid the scenario does not have.
     """
 
     def __init__(self, config: dict[str, Any], batch_size: int) -> None:
@@ -159,8 +165,21 @@ class ReceptionCore:
         folder = resolve_scenario_folder(config)
         self.data_folder = folder
         cache_dir = Path(config["cache_dir"] or default_data_dir() / "cache").expanduser()
+        grids = config["user_grids"]
+        subset = UserSubset(
+            grids=None if grids is None else tuple(int(g) for g in grids),
+            stride=int(config["user_stride"]),
+        )
+        try:
+            subset.indices(read_scenario_info(folder))
+        except ValueError as error:
+            raise ConfigError(f"config['user_grids']={grids!r} is invalid: {error}") from None
         self.channels = load_scenario_channels(
-            str(folder), tuple(config["bs_panel"]), int(config["ue_antennas"]), str(cache_dir)
+            str(folder),
+            tuple(config["bs_panel"]),
+            int(config["ue_antennas"]),
+            str(cache_dir),
+            subset,
         )
         self.data = self.channels.grams
         self.reachable = self.channels.reachable
