@@ -11,6 +11,7 @@ from stable_baselines3.common.base_class import BaseAlgorithm
 from stable_baselines3.common.policies import BasePolicy
 
 from wmoe.agents.diffusion_sac import DiffusionSAC, DiffusionSACPolicy
+from wmoe.agents.two_part import TwoPart, TwoPartPolicy
 from wmoe.moe_policies import (
     MaskableMoEActorCriticPolicy,
     MoEActorCriticPolicy,
@@ -59,6 +60,7 @@ ALGORITHMS: dict[str, AlgorithmEntry] = {
         AlgorithmEntry(
             "diffusion_sac", DiffusionSAC, DiffusionSACPolicy, (spaces.Discrete, spaces.Box)
         ),
+        AlgorithmEntry("two_part", TwoPart, TwoPartPolicy, (spaces.Box,)),
     )
 }
 
