@@ -29,6 +29,8 @@ SETTINGS: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
     "dqn": (DISCRETE, OFF_POLICY),
     "qrdqn": (DISCRETE, OFF_POLICY),
     "diffusion_sac": ({"action_type": "continuous"}, OFF_POLICY),
+    # BS scores pick the set, codeword scores the precoder (the env's continuous form).
+    "two_part": ({"action_type": "continuous"}, OFF_POLICY),
 }
 STEPS = 256
 
