@@ -7,9 +7,9 @@ from typing import Any, NamedTuple
 import numpy as np
 import torch
 from gymnasium import spaces
-from stable_baselines3.common.buffers import ReplayBuffer
 from stable_baselines3.common.vec_env import VecNormalize
 
+from wmoe.agents.info_buffer import InfoReplayBuffer
 from wmoe.envs.core_env import EXPERT_ACTION_KEY
 
 
@@ -25,7 +25,7 @@ class ExpertReplayBufferSamples(NamedTuple):
     has_expert: torch.Tensor
 
 
-class ExpertReplayBuffer(ReplayBuffer):
+class ExpertReplayBuffer(InfoReplayBuffer):
     """SB3 ``ReplayBuffer`` that stores ``info[EXPERT_ACTION_KEY]`` next to each transition.
 
     Expert actions of ``Box`` spaces are stored scaled to ``[-1, 1]``, like the actions SB3
@@ -51,15 +51,14 @@ class ExpertReplayBuffer(ReplayBuffer):
         optimize_memory_usage: bool = False,
         handle_timeout_termination: bool = True,
     ) -> None:
-        if optimize_memory_usage:
-            raise ValueError("ExpertReplayBuffer does not support optimize_memory_usage=True")
         super().__init__(
             buffer_size,
             observation_space,
             action_space,
             device,
-            n_envs=n_envs,
-            handle_timeout_termination=handle_timeout_termination,
+            n_envs,
+            optimize_memory_usage,
+            handle_timeout_termination,
         )
         self.expert_actions = np.zeros_like(self.actions)
         self.has_expert = np.zeros((self.buffer_size, self.n_envs), dtype=np.bool_)
@@ -90,19 +89,9 @@ class ExpertReplayBuffer(ReplayBuffer):
     def _get_samples(  # type: ignore[override]
         self, batch_inds: np.ndarray, env: VecNormalize | None = None
     ) -> ExpertReplayBufferSamples:
-        env_indices = np.random.randint(0, high=self.n_envs, size=(len(batch_inds),))
-        rows = (batch_inds, env_indices)
-        not_timeout = 1 - self.timeouts[rows]
+        rows = self.sample_rows(batch_inds)
         return ExpertReplayBufferSamples(
-            observations=self.to_torch(
-                np.asarray(self._normalize_obs(self.observations[rows], env))
-            ),
-            actions=self.to_torch(self.actions[rows]),
-            next_observations=self.to_torch(
-                np.asarray(self._normalize_obs(self.next_observations[rows], env))
-            ),
-            dones=self.to_torch((self.dones[rows] * not_timeout).reshape(-1, 1)),
-            rewards=self.to_torch(self._normalize_reward(self.rewards[rows].reshape(-1, 1), env)),
+            **self.base_samples(rows, env),
             expert_actions=self.to_torch(self.expert_actions[rows]),
             has_expert=torch.as_tensor(self.has_expert[rows], device=self.device),
         )

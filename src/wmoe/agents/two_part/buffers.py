@@ -7,8 +7,9 @@ from typing import Any, NamedTuple
 import numpy as np
 import torch
 from gymnasium import spaces
-from stable_baselines3.common.buffers import ReplayBuffer
 from stable_baselines3.common.vec_env import VecNormalize
+
+from wmoe.agents.info_buffer import InfoReplayBuffer
 
 EXPERT_PRECODER_KEY = "expert_precoder"
 EXPERT_RATE_KEY = "expert_rate"
@@ -26,7 +27,7 @@ class TwoPartReplayBufferSamples(NamedTuple):
     expert_rates: torch.Tensor
 
 
-class TwoPartReplayBuffer(ReplayBuffer):
+class TwoPartReplayBuffer(InfoReplayBuffer):
     """SB3 ``ReplayBuffer`` that stores ``info["expert_precoder"]`` and ``info["expert_rate"]``.
 
     ``wmoe/MultiBSReception-v0`` reports, for the set the agent chose, the best codeword
@@ -55,15 +56,14 @@ class TwoPartReplayBuffer(ReplayBuffer):
         optimize_memory_usage: bool = False,
         handle_timeout_termination: bool = True,
     ) -> None:
-        if optimize_memory_usage:
-            raise ValueError("TwoPartReplayBuffer does not support optimize_memory_usage=True")
         super().__init__(
             buffer_size,
             observation_space,
             action_space,
             device,
-            n_envs=n_envs,
-            handle_timeout_termination=handle_timeout_termination,
+            n_envs,
+            optimize_memory_usage,
+            handle_timeout_termination,
         )
         self.expert_precoders = np.zeros((self.buffer_size, self.n_envs), dtype=np.int64)
         self.expert_rates = np.zeros((self.buffer_size, self.n_envs), dtype=np.float32)
@@ -96,19 +96,9 @@ class TwoPartReplayBuffer(ReplayBuffer):
     def _get_samples(  # type: ignore[override]
         self, batch_inds: np.ndarray, env: VecNormalize | None = None
     ) -> TwoPartReplayBufferSamples:
-        env_indices = np.random.randint(0, high=self.n_envs, size=(len(batch_inds),))
-        rows = (batch_inds, env_indices)
-        not_timeout = 1 - self.timeouts[rows]
+        rows = self.sample_rows(batch_inds)
         return TwoPartReplayBufferSamples(
-            observations=self.to_torch(
-                np.asarray(self._normalize_obs(self.observations[rows], env))
-            ),
-            actions=self.to_torch(self.actions[rows]),
-            next_observations=self.to_torch(
-                np.asarray(self._normalize_obs(self.next_observations[rows], env))
-            ),
-            dones=self.to_torch((self.dones[rows] * not_timeout).reshape(-1, 1)),
-            rewards=self.to_torch(self._normalize_reward(self.rewards[rows].reshape(-1, 1), env)),
+            **self.base_samples(rows, env),
             expert_precoders=torch.as_tensor(self.expert_precoders[rows], device=self.device),
             expert_rates=self.to_torch(self.expert_rates[rows].reshape(-1, 1)),
         )
