@@ -166,9 +166,16 @@ def test_native_vector_equals_sync(mode: AutoresetMode, config: dict[str, Any]) 
     assert isinstance(native, MultiAccessVectorEnv)
     sync = SyncVectorEnv([lambda: _make(**config) for _ in range(4)], autoreset_mode=mode)
     assert native.action_space == sync.action_space
-    np.testing.assert_array_equal(native.reset(seed=5)[0], sync.reset(seed=5)[0])
-    native.action_space.seed(2)
-    for _ in range(25):
+    _assert_steps_equal(native, sync, seed=5, action_seed=2, steps=25)
+
+
+def _assert_steps_equal(
+    native: Any, sync: SyncVectorEnv, seed: int, action_seed: int, steps: int
+) -> None:
+    """Native and sync vector envs reset alike and step alike on the same random actions."""
+    np.testing.assert_array_equal(native.reset(seed=seed)[0], sync.reset(seed=seed)[0])
+    native.action_space.seed(action_seed)
+    for _ in range(steps):
         actions = native.action_space.sample()
         ours, theirs = native.step(actions), sync.step(actions)
         for a, b in zip(ours[:4], theirs[:4], strict=True):
@@ -379,16 +386,7 @@ def test_v1_native_vector_equals_sync(mode: AutoresetMode, config: dict[str, Any
     sync = SyncVectorEnv(
         [lambda: gym.make(V1_ID, config=config) for _ in range(4)], autoreset_mode=mode
     )
-    np.testing.assert_array_equal(native.reset(seed=3)[0], sync.reset(seed=3)[0])
-    native.action_space.seed(1)
-    for _ in range(30):
-        actions = native.action_space.sample()
-        ours, theirs = native.step(actions), sync.step(actions)
-        for a, b in zip(ours[:4], theirs[:4], strict=True):
-            np.testing.assert_array_equal(a, b)
-        for info in (ours[4], theirs[4]):
-            info.pop("final_info", None), info.pop("final_obs", None)
-        assert_infos_equal(ours[4], theirs[4])
+    _assert_steps_equal(native, sync, seed=3, action_seed=1, steps=30)
 
 
 def test_alpha_one_utility_is_bounded_below_by_its_floor() -> None:
