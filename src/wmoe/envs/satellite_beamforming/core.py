@@ -120,6 +120,7 @@ class Outcome:
     Attributes:
         user_se: Spectral efficiency of each user [bit/s/Hz of the band], ``(n, K)``.
         i_over_n_db: I/N of each GEO terminal in its worst sub-band [dB], ``(n, M)``.
+        beam_power_w: Transmit power of each beam within the budget [W], ``(n, K)``.
         power_w: Total transmit power [W], ``(n,)``.
         reward: Reward, ``(n,)``.
         penalty: GEO penalty included in the reward, ``(n,)``.
@@ -128,6 +129,7 @@ class Outcome:
 
     user_se: NDArray[np.float64]
     i_over_n_db: NDArray[np.float64]
+    beam_power_w: NDArray[np.float64]
     power_w: NDArray[np.float64]
     reward: NDArray[np.float64]
     penalty: NDArray[np.float64]
@@ -417,6 +419,7 @@ class SatelliteCore:
         return Outcome(
             user_se=user_se,
             i_over_n_db=i_over_n_db,
+            beam_power_w=powers,
             power_w=power_w,
             reward=rate_term - penalty,
             penalty=penalty,
@@ -472,6 +475,10 @@ class SatelliteCore:
             "power_w": outcome.power_w,
             "energy_efficiency_bit_per_j": outcome.energy_efficiency,
             "elevation_deg": self.elevation_deg[envs].copy(),
+            # The decision as applied: beam powers within the budget, sub-bands, precoder.
+            "beam_power_w": outcome.beam_power_w,
+            "beam_subband": decision.colour.copy(),
+            "precoder": decision.precoder.copy(),
         }
         self.previous_i_over_n_db[envs] = outcome.i_over_n_db
         self.steps[envs] += 1

@@ -44,9 +44,6 @@ class SatelliteBinding(CoreBinding):
         """Decode each env's decision, serve the users, and move the satellite on."""
         decision = self.codec.decode(actions, self.core.cell_colours(envs))
         rewards, truncated, info = self.core.step(envs, decision, rngs)
-        info["beam_power_w"] = self.core.beam_powers(decision)
-        info["beam_subband"] = decision.colour.copy()
-        info["precoder"] = decision.precoder.copy()
         return rewards, np.zeros(len(envs), dtype=np.bool_), truncated, info
 
 
