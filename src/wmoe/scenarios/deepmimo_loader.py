@@ -77,6 +77,10 @@ EXPECTED_LAYOUT = (
 )
 
 
+class UserSubsetError(ValueError):
+    """A user subset names grids the scenario does not have, or a stride below 1."""
+
+
 class ScenarioNotFoundError(FileNotFoundError):
     """A DeepMIMO scenario folder (or its params.json) is missing."""
 
@@ -171,15 +175,15 @@ class UserSubset:
         """Return the kept users as indices into ``info``'s merged user order.
 
         Raises:
-            ValueError: If ``stride`` is below 1, a grid is not one of the scenario's user
-                sets, or a grid is named twice.
+            UserSubsetError: If ``stride`` is below 1, a grid is not one of the scenario's
+                user sets, or a grid is named twice.
         """
         if self.stride < 1:
-            raise ValueError(f"user stride must be >= 1, got {self.stride}")
+            raise UserSubsetError(f"user stride must be >= 1, got {self.stride}")
         grids = info.user_sets if self.grids is None else self.grids
         unknown = sorted(set(grids) - set(info.user_sets))
         if unknown or len(set(grids)) != len(grids):
-            raise ValueError(
+            raise UserSubsetError(
                 f"user grids {list(grids)} must be distinct user RX sets of {info.folder}; "
                 f"its user sets are {list(info.user_sets)} (unknown: {unknown}); pick grids "
                 "among those, or null for all"

@@ -32,7 +32,7 @@ from wmoe.phy.codebook import Codebook, make_codebook
 from wmoe.phy.receivers import mmse_sinr_from_gram, sum_rate
 from wmoe.phy.units import dbm_to_watt, thermal_noise_dbm
 from wmoe.scenarios.channel_cache import UplinkGrams, load_uplink_grams
-from wmoe.scenarios.deepmimo_loader import ArrayConfig, UserSubset, read_scenario_info
+from wmoe.scenarios.deepmimo_loader import ArrayConfig, UserSubset, UserSubsetError
 from wmoe.scenarios.synthetic_o1 import SyntheticO1Config, write_synthetic_o1
 
 DRAW_BUFFER = 256
@@ -171,16 +171,15 @@ class ReceptionCore:
             stride=int(config["user_stride"]),
         )
         try:
-            subset.indices(read_scenario_info(folder))
-        except ValueError as error:
+            self.channels = load_scenario_channels(
+                str(folder),
+                tuple(config["bs_panel"]),
+                int(config["ue_antennas"]),
+                str(cache_dir),
+                subset,
+            )
+        except UserSubsetError as error:
             raise ConfigError(f"config['user_grids']={grids!r} is invalid: {error}") from None
-        self.channels = load_scenario_channels(
-            str(folder),
-            tuple(config["bs_panel"]),
-            int(config["ue_antennas"]),
-            str(cache_dir),
-            subset,
-        )
         self.data = self.channels.grams
         self.reachable = self.channels.reachable
         self.normalized_positions = self.channels.normalized_positions
