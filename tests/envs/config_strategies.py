@@ -17,12 +17,6 @@ from wmoe.config import ConfigSchema, bounds_of, split_annotated
 NUMBER_SPAN = 1e6  # unbounded sides of a number range are drawn within this of the default
 
 
-def _unwrap(annotation: Any) -> tuple[Any, list[Any]]:
-    """The base type of an ``Annotated`` chain and every constraint found along it."""
-    base, constraints = split_annotated(annotation)
-    return base, constraints
-
-
 def _options(annotation: Any) -> list[Any]:
     """The alternatives of an ``X | None`` annotation (or just ``[annotation]``)."""
     if typing.get_origin(annotation) in (typing.Union, types.UnionType):
@@ -37,7 +31,7 @@ def valid_values(field: FieldInfo, cap: float | None = None) -> st.SearchStrateg
         if option is type(None):
             strategies.append(st.none())
             continue
-        base, constraints = _unwrap(option)
+        base, constraints = split_annotated(option)
         strategies.append(_valid_for(base, constraints + list(field.metadata), cap))
     return st.one_of(strategies)
 
@@ -47,7 +41,7 @@ def _valid_for(base: Any, constraints: list[Any], cap: float | None) -> st.Searc
         return st.sampled_from(typing.get_args(base))
     if typing.get_origin(base) is list:
         (item,) = typing.get_args(base)
-        item_base, item_constraints = _unwrap(item)
+        item_base, item_constraints = split_annotated(item)
         lengths = bounds_of(constraints)
         shortest, longest = lengths.shortest or 0, lengths.longest
         return st.lists(
@@ -76,7 +70,7 @@ def invalid_values(field: FieldInfo) -> st.SearchStrategy[Any]:
     """Values the field must reject: wrong types, NaN/inf, bools for ints, out of range."""
     options = _options(field.annotation)
     nullable = type(None) in options
-    bases = [_unwrap(o) for o in options if o is not type(None)]
+    bases = [split_annotated(o) for o in options if o is not type(None)]
     base, constraints = bases[0]
     constraints = constraints + list(field.metadata)
     wrong: list[Any] = [{"a": 1}, "text", complex(1.0, 1.0)]
