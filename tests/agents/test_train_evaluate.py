@@ -52,7 +52,16 @@ def test_run_layout_logs_and_evaluation(tmp_path: Path, reception_config: dict[s
     assert list(evaluations["timesteps"]) == [256, 512]
 
     report = evaluate_run("ppo", ENV_ID, tmp_path / "logs", n_episodes=3, seed=5)
-    assert list(report.returns) == ["agent", "random", "strongest_n", "best_sinr_n", "oracle"]
+    assert list(report.returns) == [
+        "agent",
+        "random",
+        "strongest_n",
+        "best_sinr_n",
+        "nearest_n",
+        "nearest_n_fixed",
+        "knn_oracle",
+        "oracle",
+    ]
     assert report.episode_length == 16
     assert all(len(values) == 3 for values in report.returns.values())
     assert np.all(report.returns["oracle"] >= report.returns["strongest_n"] - 1e-6)

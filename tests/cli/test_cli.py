@@ -126,7 +126,16 @@ def test_train_then_evaluate_through_the_console_script(tmp_path, reception_conf
     evaluated = run("evaluate", *common, "--n-episodes", "2", "--seed", "3", env_dir=tmp_path)
     assert evaluated.returncode == 0, evaluated.stderr
     rows = {line.split()[0]: line.split()[1:] for line in evaluated.stdout.splitlines()[3:]}
-    assert set(rows) == {"agent", "random", "strongest_n", "best_sinr_n", "oracle"}
+    assert set(rows) == {
+        "agent",
+        "random",
+        "strongest_n",
+        "best_sinr_n",
+        "nearest_n",
+        "nearest_n_fixed",
+        "knn_oracle",
+        "oracle",
+    }
     assert float(rows["oracle"][0]) >= float(rows["strongest_n"][0])
 
 

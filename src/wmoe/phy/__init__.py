@@ -3,7 +3,10 @@
 * :mod:`wmoe.phy.units`: constants and dB / dBm conversions, thermal noise.
 * :mod:`wmoe.phy.arrays`: antenna positions, steering vectors and dual-polarised responses,
   in the conventions of DeepMIMO v4.
-* :mod:`wmoe.phy.codebook`: uplink precoder codebooks (DFT and 3GPP two-port TPMI).
+* :mod:`wmoe.phy.codebook`: uplink precoder codebooks (DFT and the 3GPP TPMI tables).
+* :mod:`wmoe.phy.nr_codebooks`: the PUSCH precoding matrices of TS 38.211 Sec. 6.3.1.5.
+* :mod:`wmoe.phy.nr_mcs`: the MCS tables of TS 38.214 Sec. 5.1.3.1 and the rate ceiling.
+* :mod:`wmoe.phy.nr_power_control`: open-loop PUSCH power control of TS 38.213 Sec. 7.1.1.
 * :mod:`wmoe.phy.receivers`: per-stream SINR of linear MMSE and ZF receivers, sum rate.
 * :mod:`wmoe.phy.propagation`: free-space path loss, ITU-R P.2040 materials and Fresnel
   reflection.
@@ -37,7 +40,14 @@ from wmoe.phy.arrays import (
     ula_positions,
     upa_positions,
 )
-from wmoe.phy.codebook import Codebook, dft_codebook, make_codebook, tpmi_two_port_codebook
+from wmoe.phy.codebook import (
+    Codebook,
+    dft_codebook,
+    distinct_codewords,
+    make_codebook,
+    tpmi_codebook,
+    tpmi_two_port_codebook,
+)
 from wmoe.phy.convolutional import conv_encode, viterbi_decode
 from wmoe.phy.digital_link import equalized_fading_channel, transmit_features
 from wmoe.phy.fading import (
@@ -47,6 +57,9 @@ from wmoe.phy.fading import (
     rayleigh_gains,
 )
 from wmoe.phy.huffman import HuffmanCode, HuffmanDecoding, build_huffman_code
+from wmoe.phy.nr_codebooks import TPMI_TABLES, tpmi_precoders
+from wmoe.phy.nr_mcs import MCS_TABLES, McsTable, cap_sinr
+from wmoe.phy.nr_power_control import pusch_tx_power_dbm
 from wmoe.phy.ntn_channel import (
     AVERAGE_SHADOWING,
     ELEVATION_GRID_DEG,
@@ -114,17 +127,21 @@ __all__ = [
     "INFREQUENT_LIGHT_SHADOWING",
     "ITU_MATERIALS",
     "LEO_ALTITUDE_M",
+    "MCS_TABLES",
     "NTN_BANDS",
     "NTN_SCENARIOS",
     "SLANT_ANGLES_DEG",
     "SPEED_OF_LIGHT",
+    "TPMI_TABLES",
     "Codebook",
     "HuffmanCode",
     "HuffmanDecoding",
+    "McsTable",
     "NtnLinkLoss",
     "ShadowedRicianParams",
     "apply_analog_link",
     "build_huffman_code",
+    "cap_sinr",
     "clutter_loss_db",
     "complex_relative_permittivity",
     "conv_encode",
@@ -132,6 +149,7 @@ __all__ = [
     "dbm_to_watt",
     "dequantize",
     "dft_codebook",
+    "distinct_codewords",
     "draw_effective_noise_std",
     "draw_link_snrs_db",
     "draw_ntn_large_scale_loss",
@@ -154,6 +172,7 @@ __all__ = [
     "mmse_sinr",
     "mmse_sinr_from_gram",
     "orbital_period_s",
+    "pusch_tx_power_dbm",
     "qam16_awgn_ber",
     "qam16_demodulate",
     "qam16_modulate",
@@ -170,6 +189,8 @@ __all__ = [
     "steering_vectors",
     "sum_rate",
     "thermal_noise_dbm",
+    "tpmi_codebook",
+    "tpmi_precoders",
     "tpmi_two_port_codebook",
     "transmit_features",
     "ula_positions",

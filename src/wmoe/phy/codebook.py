@@ -1,4 +1,4 @@
-"""Uplink (UE transmit) precoder codebooks.
+"""Uplink (UE transmit) precoder codebooks: oversampled DFT and the 3GPP NR TPMI tables.
 
 Every codeword is stored as an ``(Nt, r_max)`` matrix whose first ``rank`` columns are the
 precoder and whose remaining columns are zero, and every codeword has unit Frobenius norm, so
@@ -12,7 +12,9 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-_CODEBOOK_NAMES = ("dft", "3gpp-2port")
+from wmoe.phy.nr_codebooks import TPMI_PORT_COUNTS, tpmi_precoders
+
+_CODEBOOK_NAMES = ("dft", "3gpp-2port", "tpmi")
 
 _NORM_ATOL = 1e-9
 
@@ -29,7 +31,7 @@ class Codebook:
     codebooks with equal arrays are still different objects.
 
     Attributes:
-        name: Name of the codebook, e.g. ``"dft"`` or ``"3gpp-2port"``.
+        name: Name of the codebook, e.g. ``"dft"``, ``"tpmi"`` or ``"3gpp-2port"``.
         matrices: Codewords, shape ``(C, Nt, r_max)``; codeword ``c`` has ``ranks[c]`` columns
             followed by ``r_max - ranks[c]`` zero columns, and unit Frobenius norm.
         ranks: Number of layers (streams) of each codeword, shape ``(C,)``.
@@ -109,36 +111,114 @@ def _check_positive_int(name: str, value: int) -> None:
         raise ValueError(f"{name} must be an integer >= 1, got {value!r}.")
 
 
+def canonical_column(column: NDArray[np.complex128]) -> tuple[NDArray[np.complex128], complex]:
+    """Write a non-zero precoder column as ``scale * unit`` with a canonical phase.
+
+    ``unit`` has unit norm and its first entry of magnitude above half the largest is real
+    and positive, so two columns that differ only by a complex factor share ``unit``.
+
+    Args:
+        column: A non-zero complex vector, shape ``(Nt,)``.
+
+    Returns:
+        ``(unit, scale)`` with ``column == scale * unit``.
+    """
+    scale = np.linalg.norm(column)
+    magnitude = np.abs(column)
+    pivot = column[np.flatnonzero(magnitude > 0.5 * magnitude.max())[0]]
+    unit = column / scale * (abs(pivot) / pivot)
+    return unit, complex(scale * pivot / abs(pivot))
+
+
+def tpmi_codebook(num_ports: int, max_rank: int, name: str = "tpmi") -> Codebook:
+    """The 3GPP NR PUSCH codebook of ``num_ports`` ports: every TPMI of ranks 1..max_rank.
+
+    Codewords are ordered by rank, then by TPMI: for two ports TPMI 0-5 of TS 38.211 Table
+    6.3.1.5-1 then TPMI 0-2 of Table 6.3.1.5-4 (9 codewords); for four ports TPMI 0-27 of
+    Table 6.3.1.5-3, 0-21 of Table 6.3.1.5-5, 0-6 of Table 6.3.1.5-6 and 0-4 of Table
+    6.3.1.5-7 (62 codewords), each table cut at ``max_rank`` (see
+    :mod:`wmoe.phy.nr_codebooks`). The selection procedure is in TS 38.214 Sec. 6.1.1.1
+    (codebook-based UL transmission).
+
+    Every codeword is rescaled to unit Frobenius norm. This replaces the tables' own scaling
+    (under which, e.g., the non-coherent two-port TPMI 0 and 1 transmit half the power of
+    TPMI 2..5); in a 3GPP system that per-TPMI power is set by the power control of TS 38.213
+    Sec. 7.1, which is outside this model.
+
+    Args:
+        num_ports: UE antenna ports, 2 or 4.
+        max_rank: Largest number of layers, ``>= 1``; ranks above ``num_ports`` are dropped.
+        name: Name of the codebook.
+
+    Returns:
+        A :class:`Codebook` with ``Nt = num_ports`` and ``r_max = min(max_rank, num_ports)``.
+
+    Raises:
+        ValueError: If ``num_ports`` is not 2 or 4 or ``max_rank`` is not a positive integer.
+    """
+    _check_positive_int("max_rank", max_rank)
+    if num_ports not in TPMI_PORT_COUNTS:
+        raise ValueError(
+            f"codebook {name!r} needs 2 or 4 antenna ports (the PUSCH tables of TS 38.211 "
+            f"Sec. 6.3.1.5), got num_antennas={num_ports!r}; use 2 or 4 antennas or codebook "
+            "'dft'."
+        )
+    width = min(max_rank, num_ports)
+    blocks, ranks = [], []
+    for rank in range(1, width + 1):
+        precoders = tpmi_precoders(num_ports, rank)
+        block = np.zeros((len(precoders), num_ports, width), dtype=np.complex128)
+        block[:, :, :rank] = precoders
+        blocks.append(block)
+        ranks += [rank] * len(precoders)
+    matrices = np.concatenate(blocks, axis=0)
+    return Codebook(name, _unit_frobenius(matrices), np.array(ranks, dtype=np.int64))
+
+
 def tpmi_two_port_codebook() -> Codebook:
     """The 3GPP codebook for PUSCH with two antenna ports: 6 rank-1 and 3 rank-2 precoders.
 
     Codewords 0..5 are TPMI 0..5 of 3GPP TS 38.211 Table 6.3.1.5-1 (single-layer, two
     antenna ports): ``[1, 0], [0, 1], [1, 1], [1, -1], [1, j], [1, -j]`` over ``sqrt(2)``;
     codewords 6..8 are TPMI 0..2 of TS 38.211 Table 6.3.1.5-4 (two layers, two ports):
-    ``[[1, 0], [0, 1]] / sqrt(2)``, ``[[1, 1], [1, -1]] / 2``, ``[[1, 1], [j, -j]] / 2``. The
-    selection procedure is in TS 38.214 Sec. 6.1.1.1 (codebook-based UL transmission).
-
-    Every codeword is rescaled to unit Frobenius norm. This replaces the tables' own scaling
-    (under which, e.g., the non-coherent TPMI 0 and 1 transmit half the power of TPMI 2..5);
-    in a 3GPP system that per-TPMI power is set by the power control of TS 38.213 Sec. 7.1,
-    which is outside this model.
+    ``[[1, 0], [0, 1]] / sqrt(2)``, ``[[1, 1], [1, -1]] / 2``, ``[[1, 1], [j, -j]] / 2``;
+    each rescaled to unit Frobenius norm. It is :func:`tpmi_codebook` ``(2, 2)``.
 
     Returns:
         A :class:`Codebook` named ``"3gpp-2port"`` with 9 codewords, ``Nt = 2``, ``r_max = 2``.
     """
-    rank_one = np.array([[1, 0], [0, 1], [1, 1], [1, -1], [1, 1j], [1, -1j]]) / np.sqrt(2.0)
-    rank_two = np.array(
-        [
-            np.array([[1, 0], [0, 1]]) / np.sqrt(2.0),
-            np.array([[1, 1], [1, -1]]) / 2.0,
-            np.array([[1, 1], [1j, -1j]]) / 2.0,
-        ]
-    )
-    matrices = np.zeros((9, 2, 2), dtype=np.complex128)
-    matrices[:6, :, 0] = rank_one
-    matrices[6:] = rank_two
-    ranks = np.array([1] * 6 + [2] * 3, dtype=np.int64)
-    return Codebook("3gpp-2port", _unit_frobenius(matrices), ranks)
+    return tpmi_codebook(2, 2, name="3gpp-2port")
+
+
+def distinct_codewords(codebook: Codebook) -> Codebook:
+    """The codebook without codewords that repeat an earlier one up to column order and phase.
+
+    Two precoders ``W`` and ``W P D`` (``P`` a permutation, ``D`` a diagonal of unit-modulus
+    phases) send the same streams in another order with other phases, so every linear
+    receiver sees the same per-stream SINRs, permuted, and the same sum rate. The oversampled
+    DFT codebook has such repeats: with ``O`` = 2 and ``N`` = 4 antennas, its 8 rank-4
+    codewords span only 2 distinct column sets. The first codeword of each class is kept, in
+    the original order.
+
+    Args:
+        codebook: Any codebook.
+
+    Returns:
+        A codebook of the same name holding the first codeword of each class.
+    """
+    keys: set[tuple[tuple[complex, ...], ...]] = set()
+    keep = []
+    for c, rank in enumerate(codebook.ranks):
+        columns = []
+        for k in range(int(rank)):
+            unit, scale = canonical_column(codebook.matrices[c, :, k])
+            rounded = np.round(unit, 9) + 0.0  # + 0.0 turns -0.0 into 0.0
+            columns.append((round(abs(scale), 9), *rounded.tolist()))
+        key = tuple(sorted(columns, key=repr))
+        if key not in keys:
+            keys.add(key)
+            keep.append(c)
+    return Codebook(codebook.name, codebook.matrices[keep], codebook.ranks[keep])
 
 
 def dft_codebook(
@@ -201,41 +281,46 @@ def dft_codebook(
 
 
 def make_codebook(
-    name: str, num_antennas: int, oversampling: int = 2, max_rank: int = 2
+    name: str,
+    num_antennas: int,
+    oversampling: int = 2,
+    max_rank: int = 2,
+    drop_duplicates: bool = False,
 ) -> Codebook:
     """Build a codebook by name.
 
     Args:
-        name: ``"dft"`` (:func:`dft_codebook` with ranks ``1..min(max_rank, num_antennas)``) or
-            ``"3gpp-2port"`` (:func:`tpmi_two_port_codebook`, keeping the codewords of rank
-            ``<= max_rank``).
-        num_antennas: Number of UE transmit antennas, ``>= 1``; must be 2 for ``"3gpp-2port"``.
-        oversampling: DFT oversampling factor, ``>= 1``; unused by ``"3gpp-2port"``.
+        name: ``"dft"`` (:func:`dft_codebook` with ranks ``1..min(max_rank, num_antennas)``),
+            ``"tpmi"`` (:func:`tpmi_codebook`, the TS 38.211 PUSCH tables for 2 or 4 ports) or
+            ``"3gpp-2port"`` (the same for 2 ports only, named as in earlier versions).
+        num_antennas: Number of UE transmit antennas, ``>= 1``; 2 or 4 for ``"tpmi"``, 2 for
+            ``"3gpp-2port"``.
+        oversampling: DFT oversampling factor, ``>= 1``; unused by the 3GPP tables.
         max_rank: Largest number of layers, ``>= 1``.
+        drop_duplicates: Keep one codeword of each class of :func:`distinct_codewords`.
 
     Returns:
         The codebook.
 
     Raises:
-        ValueError: If the name is unknown, a size is not a positive integer, or
-            ``"3gpp-2port"`` is asked for with ``num_antennas != 2``.
+        ValueError: If the name is unknown, a size is not a positive integer, or a 3GPP table
+            is asked for with a number of antennas it does not have.
     """
     _check_positive_int("num_antennas", num_antennas)
     _check_positive_int("max_rank", max_rank)
     if name == "dft":
-        return dft_codebook(
+        codebook = dft_codebook(
             num_antennas, oversampling, ranks=tuple(range(1, min(max_rank, num_antennas) + 1))
         )
-    if name == "3gpp-2port":
-        if num_antennas != 2:
+    elif name in ("tpmi", "3gpp-2port"):
+        if name == "3gpp-2port" and num_antennas != 2:
             raise ValueError(
                 f"codebook '3gpp-2port' needs 2 antennas (the two-port tables of TS 38.211), "
-                f"got num_antennas={num_antennas}; set num_antennas=2 or use codebook 'dft'."
+                f"got num_antennas={num_antennas}; set num_antennas=2 or use codebook 'tpmi'."
             )
-        full = tpmi_two_port_codebook()
-        keep = full.ranks <= max_rank
-        width = min(max_rank, full.max_rank)
-        return Codebook(full.name, full.matrices[keep, :, :width], full.ranks[keep])
-    raise ValueError(
-        f"unknown codebook name {name!r}; valid names are {', '.join(_CODEBOOK_NAMES)}."
-    )
+        codebook = tpmi_codebook(num_antennas, max_rank, name=name)
+    else:
+        raise ValueError(
+            f"unknown codebook name {name!r}; valid names are {', '.join(_CODEBOOK_NAMES)}."
+        )
+    return distinct_codewords(codebook) if drop_duplicates else codebook

@@ -1,8 +1,10 @@
-"""Reference policies for multi-BS reception: random, strongest-N and the exhaustive oracle.
+"""Reference policies for multi-BS reception: random, position-only, strongest-N and the oracle.
 
-They read the simulator's channel knowledge (they are genie policies, not observation-based
-agents) and answer with (set, codeword) choices that :meth:`ActionCodec.encode` turns into
-actions of any form.
+They answer with (set, codeword) choices that :meth:`ActionCodec.encode` turns into actions of
+any form. In expert mode (``precoder_selection="expert"``) the env applies the best codeword
+for the chosen set whatever the policy says, so there every baseline below is scored with it.
+
+Channel-aware (genie) policies, which read the simulator's channel knowledge:
 
 * ``random``: a uniform set, and a uniform codeword (the expert one in expert mode);
 * ``strongest_n``: the N BSs with the largest received power (channel Frobenius norm) and the
@@ -10,20 +12,52 @@ actions of any form.
 * ``best_sinr_n``: the N BSs with the largest per-BS SINR, i.e. received power over that BS's
   noise plus interference (it knows the interference map), and the best codeword;
 * ``oracle``: exhaustive search over all ``C(U, N)`` sets and all codewords (the upper bound).
+
+Position-only policies, which see only the UE's position, as the agent does (the case
+study's observation), plus a fixed labelled subset of the scenario's users:
+
+* ``nearest_n``: the N BSs nearest to the UE; its codeword is the best one for that set, which
+  uses channel knowledge (in agent mode; in expert mode the env applies it anyway);
+* ``nearest_n_fixed``: the N nearest BSs with one fixed codeword, the one of highest mean rate
+  over the labelled users served by their own N nearest BSs: position-only in both modes;
+* ``knn_oracle``: the oracle's (set, codeword) of the labelled user nearest to the UE in
+  (x, y), the UE itself left out (leave-one-out; equidistant neighbours are tied as the k-d
+  tree returns them), so it is a 1-nearest-neighbour regression of the oracle, not the oracle
+  in disguise.
+
+The labelled users are :data:`LABEL_FRACTION` of the scenario's users, drawn without
+replacement with ``numpy.random.default_rng(LABEL_SEED)``, the same for every env of a
+scenario; their oracle labels are computed on first use.
 """
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
+from scipy.spatial import cKDTree
 
 from wmoe.envs.multi_bs_reception.core import ReceptionCore
 
 Choice = tuple[NDArray[np.int64], NDArray[np.int64]]
+
+LABEL_FRACTION = 0.1
+"""Share of the scenario's users whose oracle action the position-only baselines may read."""
+LABEL_SEED = 0
+"""Seed of the draw of the labelled users."""
+
+
+def _with_expert_codeword(
+    core: ReceptionCore, users: NDArray[np.int64], sets: NDArray[np.int64], codewords: Any
+) -> Choice:
+    """``(sets, codewords)``, with the expert codeword in expert mode (the env applies it)."""
+    if core.config["precoder_selection"] == "expert":
+        return sets, core.evaluate(users, sets, None).expert_precoder
+    return sets, np.broadcast_to(np.asarray(codewords, dtype=np.int64), sets.shape).copy()
 
 
 def random_choice(
@@ -32,9 +66,7 @@ def random_choice(
     """A uniformly random set per user; a random codeword, or the expert one in expert mode."""
     sets = rng.integers(0, core.num_sets, size=len(users))
     codewords = rng.integers(0, core.codebook.num_codewords, size=len(users))
-    if core.config["precoder_selection"] == "expert":
-        codewords = core.evaluate(users, sets, None).expert_precoder
-    return sets, codewords
+    return _with_expert_codeword(core, users, sets, codewords)
 
 
 def _top_n_choice(
@@ -60,6 +92,89 @@ def best_sinr_n_choice(
     return _top_n_choice(core, users, core.rx_snr_db(users) - core.interference_over_thermal_db)
 
 
+def _nearest_sets(core: ReceptionCore, users: NDArray[np.int64]) -> NDArray[np.int64]:
+    """Index of the set of the N BSs nearest to each user (3-D distance, ties to lower BS)."""
+    offsets = core.data.user_positions[users, None, :] - core.data.bs_positions[None, :, :]
+    distance = np.linalg.norm(offsets, axis=-1)  # (users, BSs) [m]
+    top = np.argsort(distance, axis=1, kind="stable")[:, : core.bs_sets.shape[1]]
+    return core.set_index_of(np.sort(top, axis=1))
+
+
+@dataclass
+class LabelledUsers:
+    """The labelled users of a scenario and their lazily computed oracle actions.
+
+    Attributes:
+        users: Indices of the labelled users, ascending.
+        tree: k-d tree over their (x, y) positions [m].
+        oracle_set: Oracle set of each labelled user; -1 until computed.
+        oracle_codeword: Oracle codeword of each labelled user; -1 until computed.
+        fixed_codeword: The codeword of ``nearest_n_fixed``; None until computed.
+    """
+
+    users: NDArray[np.int64]
+    tree: cKDTree
+    oracle_set: NDArray[np.int64]
+    oracle_codeword: NDArray[np.int64]
+    fixed_codeword: int | None = None
+
+
+_LABELS: weakref.WeakKeyDictionary[ReceptionCore, LabelledUsers] = weakref.WeakKeyDictionary()
+
+
+def labelled_users(core: ReceptionCore) -> LabelledUsers:
+    """The labelled users of ``core``'s scenario (drawn once per simulator, see module doc)."""
+    if core not in _LABELS:
+        count = max(2, round(LABEL_FRACTION * core.num_users))
+        rng = np.random.default_rng(LABEL_SEED)
+        users = np.sort(rng.choice(core.num_users, size=count, replace=False))
+        _LABELS[core] = LabelledUsers(
+            users=users,
+            tree=cKDTree(core.data.user_positions[users, :2]),
+            oracle_set=np.full(count, -1, dtype=np.int64),
+            oracle_codeword=np.full(count, -1, dtype=np.int64),
+        )
+    return _LABELS[core]
+
+
+def nearest_n_choice(
+    core: ReceptionCore, users: NDArray[np.int64], rng: np.random.Generator | None = None
+) -> Choice:
+    """The N BSs nearest to each user with the best codeword for them (channel knowledge)."""
+    sets = _nearest_sets(core, users)
+    return sets, core.evaluate(users, sets, None).expert_precoder
+
+
+def nearest_n_fixed_choice(
+    core: ReceptionCore, users: NDArray[np.int64], rng: np.random.Generator | None = None
+) -> Choice:
+    """The N nearest BSs with the codeword of highest mean rate over the labelled users."""
+    labels = labelled_users(core)
+    if labels.fixed_codeword is None:
+        rates = core.codeword_rates(core.set_gram(labels.users, _nearest_sets(core, labels.users)))
+        labels.fixed_codeword = int(rates.mean(axis=0).argmax())
+    sets = _nearest_sets(core, users)
+    return _with_expert_codeword(core, users, sets, labels.fixed_codeword)
+
+
+def knn_oracle_choice(
+    core: ReceptionCore, users: NDArray[np.int64], rng: np.random.Generator | None = None
+) -> Choice:
+    """The oracle action of the labelled user nearest in (x, y), other than the user itself."""
+    labels = labelled_users(core)
+    _, neighbours = labels.tree.query(core.data.user_positions[users, :2], k=2)
+    is_self = labels.users[neighbours[:, 0]] == users
+    nearest = np.where(is_self, neighbours[:, 1], neighbours[:, 0])
+    missing = np.unique(nearest[labels.oracle_set[nearest] < 0])
+    if len(missing):
+        sets, codewords, _ = core.oracle(labels.users[missing])
+        labels.oracle_set[missing] = sets
+        labels.oracle_codeword[missing] = codewords
+    return _with_expert_codeword(
+        core, users, labels.oracle_set[nearest], labels.oracle_codeword[nearest]
+    )
+
+
 def oracle_choice(
     core: ReceptionCore, users: NDArray[np.int64], rng: np.random.Generator | None = None
 ) -> Choice:
@@ -72,6 +187,9 @@ BASELINES: dict[str, Callable[..., Choice]] = {
     "random": random_choice,
     "strongest_n": strongest_n_choice,
     "best_sinr_n": best_sinr_n_choice,
+    "nearest_n": nearest_n_choice,
+    "nearest_n_fixed": nearest_n_fixed_choice,
+    "knn_oracle": knn_oracle_choice,
     "oracle": oracle_choice,
 }
 
@@ -104,10 +222,10 @@ class BaselineRates:
         """The summary as a text table, with each rate as a share of the oracle's."""
         summary = self.summary()
         oracle = summary.get("oracle", {}).get("mean")
-        lines = [f"{'policy':<12} {'mean rate':>10} {'95% CI':>8} {'of oracle':>10}"]
+        lines = [f"{'policy':<16} {'mean rate':>10} {'95% CI':>8} {'of oracle':>10}"]
         for name, stats in summary.items():
             share = f"{100 * stats['mean'] / oracle:9.1f}%" if oracle else ""
-            lines.append(f"{name:<12} {stats['mean']:10.2f} {stats['ci95']:8.2f} {share:>10}")
+            lines.append(f"{name:<16} {stats['mean']:10.2f} {stats['ci95']:8.2f} {share:>10}")
         return "\n".join(lines)
 
 

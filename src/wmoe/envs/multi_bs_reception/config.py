@@ -7,6 +7,8 @@ from typing import Annotated, Literal
 from pydantic import Field, model_validator
 
 from wmoe.config import ConfigSchema, Flag, Int, Number, Text, setting
+from wmoe.phy.nr_codebooks import TPMI_PORT_COUNTS
+from wmoe.phy.nr_power_control import MAX_RESOURCE_BLOCKS
 from wmoe.scenarios.synthetic_o1 import SyntheticO1Config
 
 SYNTHETIC_SCENARIO = SyntheticO1Config().name
@@ -55,12 +57,24 @@ class ReceptionConfig(ConfigSchema):
     ue_antennas: Int = setting(
         4, "elements of the UE's single-polarised ULA", unit="count", ge=1, le=8
     )
-    codebook: Literal["dft", "3gpp-2port"] = setting(
+    codebook: Literal["dft", "3gpp-2port", "tpmi"] = setting(
         "dft",
-        "UE precoder codebook: oversampled DFT with ranks 1..max_rank, or the TS 38.211 "
-        "two-port uplink table (needs ue_antennas = 2)",
+        "UE precoder codebook, ranks 1..max_rank: oversampled DFT; 'tpmi': every TPMI of the "
+        "TS 38.211 Sec. 6.3.1.5 PUSCH tables (Tables 6.3.1.5-1, -3 to -7; ue_antennas 2 or 4); "
+        "'3gpp-2port': the same for ue_antennas = 2 only",
     )
     codebook_oversampling: Int = setting(2, "DFT oversampling factor", ge=1, le=8)
+    codebook_dedup: Flag = setting(
+        False,
+        "drop codewords that repeat an earlier one up to column order and phase (same rate "
+        "for every channel; the DFT codebook of 4 antennas has 6 such rank-4 repeats)",
+    )
+    se_ceiling: Literal["none", "mcs-64qam", "mcs-256qam"] = setting(
+        "none",
+        "cap each layer's rate log2(1 + SINR) at the highest spectral efficiency of a TS 38.214 "
+        "MCS table: 'mcs-64qam' Table 5.1.3.1-1 (5.5547 bit/s/Hz), 'mcs-256qam' Table "
+        "5.1.3.1-2 (7.4063 bit/s/Hz); 'none': uncapped Shannon rate",
+    )
     max_rank: Int = setting(
         NR_MAX_UPLINK_LAYERS,
         "highest number of layers (streams) of a codeword; at most ue_antennas",
@@ -100,6 +114,21 @@ class ReceptionConfig(ConfigSchema):
     interferer_alpha: Number = setting(
         0.8, "fractional path-loss compensation alpha", ge=0.0, le=1.0
     )
+    interferer_num_rb: Int | None = setting(
+        None,
+        "resource blocks M_RB each interferer is allocated: adds TS 38.213 Sec. 7.1.1's "
+        "bandwidth term 10 log10(2^mu M_RB) to its power (273 fills 100 MHz at 30 kHz); "
+        "null: no bandwidth term (P0 per 15 kHz resource block)",
+        unit="count",
+        ge=1,
+        le=MAX_RESOURCE_BLOCKS,
+    )
+    subcarrier_spacing_khz: Literal[15, 30, 60, 120] = setting(
+        30,
+        "subcarrier spacing 15 * 2^mu of the interferers' allocation (TS 38.211 Table 4.2-1); "
+        "used only with interferer_num_rb",
+        unit="kHz",
+    )
     observe_rx_power: Flag = setting(
         False, "append each BS's per-antenna receive SNR to the observation [dB / 50]"
     )
@@ -131,4 +160,20 @@ class ReceptionConfig(ConfigSchema):
                 f"codebook='3gpp-2port' needs ue_antennas=2 (the two-port tables of TS 38.211), "
                 f"got ue_antennas={self.ue_antennas}; set ue_antennas=2 or codebook='dft'"
             )
+        if self.codebook == "tpmi" and self.ue_antennas not in TPMI_PORT_COUNTS:
+            raise ValueError(
+                f"codebook='tpmi' needs ue_antennas=2 or 4 (TS 38.211 has PUSCH tables for 2 "
+                f"and 4 ports), got ue_antennas={self.ue_antennas}; set ue_antennas to 2 or 4 "
+                "or codebook='dft'"
+            )
+        if self.interferer_num_rb is not None:
+            occupied_hz = self.interferer_num_rb * 12 * self.subcarrier_spacing_khz * 1e3
+            if occupied_hz > self.bandwidth_hz:
+                raise ValueError(
+                    f"interferer_num_rb={self.interferer_num_rb} resource blocks of 12 x "
+                    f"{self.subcarrier_spacing_khz} kHz subcarriers occupy {occupied_hz:g} Hz, "
+                    f"more than bandwidth_hz={self.bandwidth_hz:g}; allocate at most "
+                    f"{int(self.bandwidth_hz // (12 * self.subcarrier_spacing_khz * 1e3))} "
+                    "resource blocks"
+                )
         return self

@@ -6,7 +6,8 @@ cross-polarised UPAs jointly equalises them with a linear MMSE receiver. With ev
 channel ``H_b`` (ports x UE antennas) the stacked channel of the set has Gram matrix
 ``sum_{b in S} H_b^H H_b``, so the post-MMSE SINR of stream ``k`` is
 ``1 / [(I + rho W^H (sum_b H_b^H H_b) W)^{-1}]_{kk} - 1`` with ``rho = P_tx / (N_0 B F)``
-(Tse & Viswanath, Sec. 8.3.3), and the reward is ``sum_k log2(1 + SINR_k)`` [bit/s/Hz].
+(Tse & Viswanath, Sec. 8.3.3), and the reward is ``sum_k log2(1 + SINR_k)`` [bit/s/Hz]; with
+``se_ceiling`` each term is capped at the highest spectral efficiency of a TS 38.214 MCS table.
 
 State is held as arrays with a leading batch dimension; each batch member draws its users from
 its own ``numpy.random.Generator`` so that a batch of ``B`` reproduces ``B`` single
@@ -28,7 +29,9 @@ from numpy.typing import NDArray
 from wmoe.config import ConfigError
 from wmoe.envs.multi_bs_reception.config import SYNTHETIC_SCENARIO
 from wmoe.paths import default_data_dir
-from wmoe.phy.codebook import Codebook, make_codebook
+from wmoe.phy.codebook import Codebook, canonical_column, make_codebook
+from wmoe.phy.nr_mcs import MCS_TABLES, cap_sinr
+from wmoe.phy.nr_power_control import pusch_tx_power_dbm
 from wmoe.phy.receivers import mmse_sinr_from_gram, sum_rate
 from wmoe.phy.units import dbm_to_watt, thermal_noise_dbm
 from wmoe.scenarios.channel_cache import UplinkGrams, load_uplink_grams
@@ -101,16 +104,12 @@ def _beam_decomposition(codebook: Codebook) -> tuple[NDArray[np.complex128], lis
     beam_of: dict[tuple[int, int], tuple[int, complex]] = {}
     for c, rank in enumerate(codebook.ranks):
         for k in range(int(rank)):
-            column = codebook.matrices[c, :, k]
-            scale = np.linalg.norm(column)
-            magnitude = np.abs(column)
-            pivot = column[np.flatnonzero(magnitude > 0.5 * magnitude.max())[0]]
-            unit = column / scale * (abs(pivot) / pivot)  # canonical phase
+            unit, scale = canonical_column(codebook.matrices[c, :, k])
             match = next((i for i, b in enumerate(beams) if np.allclose(b, unit, atol=1e-12)), None)
             if match is None:
                 beams.append(unit)
                 match = len(beams) - 1
-            beam_of[(c, k)] = (match, complex(scale * pivot / abs(pivot)))
+            beam_of[(c, k)] = (match, scale)
     groups: list[RankGroup] = []
     for rank in np.unique(codebook.ranks):
         members = np.flatnonzero(codebook.ranks == rank)
@@ -199,6 +198,12 @@ class ReceptionCore:
             int(config["ue_antennas"]),
             oversampling=int(config["codebook_oversampling"]),
             max_rank=int(config["max_rank"]),
+            drop_duplicates=bool(config["codebook_dedup"]),
+        )
+        ceiling = config["se_ceiling"]
+        # Per-layer rate ceiling [bit/s/Hz] of the configured MCS table; None: Shannon, uncapped.
+        self.max_spectral_efficiency: float | None = (
+            None if ceiling == "none" else MCS_TABLES[ceiling].max_spectral_efficiency
         )
         self._beams, self._rank_groups = _beam_decomposition(self.codebook)
         noise_w = dbm_to_watt(thermal_noise_dbm(config["bandwidth_hz"], config["noise_figure_db"]))
@@ -215,7 +220,11 @@ class ReceptionCore:
         return np.asarray(self.channels.mean_gain_db[users] + 10.0 * np.log10(self.snr_scale))
 
     def _interference_over_thermal_db(self) -> NDArray[np.float64]:
-        """Per-BS interference over thermal [dB] from the configured co-channel UEs."""
+        """Per-BS interference over thermal [dB] from the configured co-channel UEs.
+
+        Each interferer sends the open-loop PUSCH power of TS 38.213 Sec. 7.1.1
+        (:func:`~wmoe.phy.nr_power_control.pusch_tx_power_dbm`) towards its strongest BS.
+        """
         count = int(self.config["num_interferers"])
         if count == 0:
             return np.zeros(self.num_bs)
@@ -223,9 +232,13 @@ class ReceptionCore:
         interferers = rng.choice(self.num_users, size=count, replace=False)
         gain_db = self.channels.mean_gain_db[interferers]  # (K, U)
         path_loss_db = -gain_db.max(axis=1)  # towards each interferer's strongest BS
-        power_dbm = np.minimum(
+        power_dbm = pusch_tx_power_dbm(
             self.config["tx_power_dbm"],
-            self.config["interferer_p0_dbm"] + self.config["interferer_alpha"] * path_loss_db,
+            self.config["interferer_p0_dbm"],
+            self.config["interferer_alpha"],
+            path_loss_db,
+            num_rb=self.config["interferer_num_rb"],
+            subcarrier_spacing_khz=self.config["subcarrier_spacing_khz"],
         )
         noise_dbm = self.config["tx_power_dbm"] - 10.0 * np.log10(self.snr_scale)
         interference_mw = (10.0 ** ((power_dbm[:, None] + gain_db - noise_dbm) / 10.0)).sum(axis=0)
@@ -303,6 +316,10 @@ class ReceptionCore:
     def codeword_rates(self, gram: NDArray[np.complex128]) -> NDArray[np.float64]:
         """Return every codeword's MMSE sum rate (B, C) [bit/s/Hz] for Gram matrices (B, Nt, Nt).
 
+        The one rate function of the env (reward, expert precoder, oracle and baselines): with
+        ``se_ceiling`` each layer's ``log2(1 + SINR)`` is capped at the MCS table's highest
+        spectral efficiency (:func:`~wmoe.phy.nr_mcs.cap_sinr`).
+
         Every codeword column is a scaled copy of one of a few distinct beams ``V``, so one
         beam Gram ``V^H G V`` per batch member (two matrix products) gives every codeword's
         effective Gram by gathering; each rank is then equalised without zero padding.
@@ -318,7 +335,10 @@ class ReceptionCore:
             count = len(members)
             g_eff = np.take(beam_gram_t, flat_index, axis=1).reshape(batch, count, rank, rank)
             g_eff *= factors
-            rates[:, members] = sum_rate(mmse_sinr_from_gram(g_eff))
+            sinr = mmse_sinr_from_gram(g_eff)
+            if self.max_spectral_efficiency is not None:
+                sinr = cap_sinr(sinr, self.max_spectral_efficiency)
+            rates[:, members] = sum_rate(sinr)
         return rates
 
     def evaluate(

@@ -112,7 +112,9 @@ class MultiBSReceptionEnv(CoreEnv):
 
     ``sum_k log2(1 + SINR_k)`` [bit/s/Hz] over the UE's streams after joint MMSE equalisation at
     the cooperating BSs, with UE power ``tx_power_dbm``, thermal noise over ``bandwidth_hz`` and
-    BS noise figure ``noise_figure_db``.
+    BS noise figure ``noise_figure_db``. With ``se_ceiling`` each stream's term is capped at the
+    highest spectral efficiency of a TS 38.214 MCS table (5.5547 bit/s/Hz for 64-QAM, 7.4063
+    for 256-QAM): NR schedules no higher rate whatever the SINR.
 
     ## Starting State
 
@@ -141,7 +143,10 @@ class MultiBSReceptionEnv(CoreEnv):
 
     ## Version History
 
-    * v0: initial version.
+    * v0: initial version. Later opt-in keys whose defaults keep v0's numbers bitwise:
+      ``codebook="tpmi"`` (the TS 38.211 PUSCH tables for 2 or 4 ports), ``codebook_dedup``,
+      ``se_ceiling`` and ``interferer_num_rb`` / ``subcarrier_spacing_khz`` (the bandwidth
+      term of TS 38.213 Sec. 7.1.1 power control).
     """
 
     binding_class = ReceptionBinding
