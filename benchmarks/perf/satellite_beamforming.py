@@ -1,8 +1,9 @@
-"""Throughput of ``wmoe/SatelliteBeamforming-v0``: native batched env vs SyncVectorEnv.
+"""Throughput of ``wmoe/SatelliteBeamforming-v0`` and ``-v1``: native batched env vs SyncVectorEnv.
 
 Run from the repository root::
 
     .venv/bin/python benchmarks/perf/satellite_beamforming.py [--num-envs 64] [--repeats 5]
+        [--env wmoe/SatelliteBeamforming-v1]
 
 Both are measured in this one run, alternating, with the same uniformly drawn actions of the
 default (continuous) form, and reported as env-steps per second (the median over repeats)
@@ -18,9 +19,10 @@ import numpy as np
 from env_throughput import median_rates, print_rates, seeded_envs
 
 import wmoe  # noqa: F401
-from wmoe.envs.satellite_beamforming.baselines import PLANNERS, baseline_action
+from wmoe.envs.satellite_beamforming import baselines, reference
 
-ENV_ID = "wmoe/SatelliteBeamforming-v0"
+ENV_IDS = ("wmoe/SatelliteBeamforming-v0", "wmoe/SatelliteBeamforming-v1")
+BASELINE_MODULES = {ENV_IDS[0]: baselines, ENV_IDS[1]: reference}
 
 
 def main() -> None:
@@ -28,33 +30,40 @@ def main() -> None:
     parser.add_argument("--num-envs", type=int, default=64)
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--calls", type=int, default=50, help="vector steps per repeat")
+    parser.add_argument("--env", choices=ENV_IDS, action="append", help="default: both")
     args = parser.parse_args()
-    n = args.num_envs
+    for env_id in args.env or ENV_IDS:
+        measure(env_id, args.num_envs, args.repeats, args.calls)
 
-    native, sync, single = seeded_envs(ENV_ID, n)
+
+def measure(env_id: str, n: int, repeats: int, calls: int) -> None:
+    """Print the env-steps per second of the native and sync vector envs and the baselines."""
+    native, sync, single = seeded_envs(env_id, n)
     native.action_space.seed(0)
     batch = native.action_space.sample()
 
     rates = median_rates(
         {
-            "native vector": (lambda: native.step(batch), n, args.calls),
-            "SyncVectorEnv": (lambda: sync.step(batch), n, args.calls),
+            "native vector": (lambda: native.step(batch), n, calls),
+            "SyncVectorEnv": (lambda: sync.step(batch), n, calls),
         },
-        args.repeats,
+        repeats,
     )
 
+    module = BASELINE_MODULES[env_id]
     baseline_ms = {}
-    for name in PLANNERS:
+    for name, planner in module.BASELINES.items():
+        if planner is None:
+            continue
         start = time.perf_counter()
         for _ in range(10):
-            baseline_action(name, single.unwrapped, np.random.default_rng(0))
+            module.baseline_action(name, single.unwrapped, np.random.default_rng(0))
         baseline_ms[name] = 100 * (time.perf_counter() - start)
 
     core = native.unwrapped.core  # type: ignore[attr-defined]
     print(
-        f"{ENV_ID}, default config: K={core.num_users} beams, C={core.num_subbands} "
-        f"sub-bands, {core.array_size[0]}x{core.array_size[1]} array, "
-        f"{core.num_terminals} GEO terminals, {n} envs"
+        f"{env_id}, default config: K={core.num_users} beams, C={core.num_subbands} "
+        f"sub-bands, {core.num_terminals} GEO terminals, {n} envs"
     )
     print_rates(rates)
     for name, ms in baseline_ms.items():

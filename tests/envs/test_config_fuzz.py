@@ -61,6 +61,10 @@ SETUPS: dict[str, FuzzSetup] = {
         caps={"num_users": 8, "num_subbands": 4, "num_geo_terminals": 4, "num_clusters": 4}
         | {"power_levels": 8, "episode_length": 64}
     ),
+    "wmoe/SatelliteBeamforming-v1": FuzzSetup(
+        caps={"num_users": 8, "num_subbands": 4, "num_geo_terminals": 4, "num_clusters": 4}
+        | {"power_levels": 8, "episode_length": 64}
+    ),
     "wmoe/MultiAccess-v0": FuzzSetup(
         fixed=frozenset({"num_agents"}),
         caps={"num_channels": 4, "history_slots": 40, "fairness_window_slots": 200},

@@ -81,6 +81,20 @@ ENV_TABLE: tuple[EnvSpecEntry, ...] = (
         baselines="wmoe.envs.satellite_beamforming.baselines",
     ),
     EnvSpecEntry(
+        env_id="wmoe/SatelliteBeamforming-v1",
+        entry_point="wmoe.envs.satellite_beamforming.env:SatelliteBeamformingV1Env",
+        vector_entry_point=(
+            "wmoe.envs.satellite_beamforming.vector:SatelliteBeamformingV1VectorEnv"
+        ),
+        summary=(
+            "Sequential LEO multibeam downlink task mix (band, users, GEO layout, reward "
+            "weights per episode): Markov shadowing, traffic queues, switching costs and "
+            "rate splitting; reward = served spectral efficiency minus GEO, backlog and "
+            "switching costs."
+        ),
+        baselines="wmoe.envs.satellite_beamforming.reference",
+    ),
+    EnvSpecEntry(
         env_id="wmoe/MultiAccess-v0",
         entry_point="wmoe.envs.multi_access.env:MultiAccessEnv",
         vector_entry_point="wmoe.envs.multi_access.vector:MultiAccessVectorEnv",

@@ -1,4 +1,4 @@
-"""Baselines of ``wmoe/SatelliteBeamforming-v0``; all plan on the CSI the satellite knows.
+"""Baselines of ``wmoe/SatelliteBeamforming-v0`` (and v1's); all plan on the known CSI.
 
 - ``four_colour_full_power``: the conventional multibeam payload: matched-filter beams
   towards the users, the four-colour earth-fixed cell map, every beam at its equal share of
@@ -17,7 +17,9 @@
 The classical decisions are mapped into the env's action form by
 :meth:`ActionCodec.encode <wmoe.envs.satellite_beamforming.actions.ActionCodec.encode>`:
 exact for ``continuous``, rounded to the nearest levels for ``multi_discrete`` and to the
-nearest composite scheme for ``discrete``.
+nearest composite scheme for ``discrete``. On v1's :class:`~.tasks.TaskMixCore` a planner runs
+on each band's core for the envs it holds (:func:`plan`); its decisions leave the common
+stream off.
 """
 
 from __future__ import annotations
@@ -35,6 +37,23 @@ _BISECTION_STEPS = 40
 _WMMSE_ITERATIONS = 40
 
 Planner = Callable[[SatelliteCore, NDArray[np.int64]], Decision]
+
+
+def plan(planner: Planner, core: Any, envs: NDArray[np.int64]) -> Decision:
+    """A planner's decisions for ``envs`` of a core (a ``SatelliteCore`` or v1's task mix).
+
+    Args:
+        planner: The planner.
+        core: The simulator; its ``groups(envs)`` names the band cores that hold ``envs``.
+        envs: Envs of the core.
+    """
+    groups = core.groups(envs)
+    if len(groups) == 1:
+        sub, _ = groups[0]
+        return planner(sub, envs)
+    decisions = Decision.stack([planner(sub, envs[rows]) for sub, rows in groups])
+    order = np.argsort(np.concatenate([rows for _, rows in groups]))
+    return decisions.rows(order)
 
 
 def _decision(
@@ -68,21 +87,39 @@ def _bisect_total(
     return powers(high)
 
 
-def _full_reuse_gains(
-    core: SatelliteCore, envs: NDArray[np.int64], precoder: NDArray[np.int64]
+def pattern_gains(
+    core: SatelliteCore,
+    envs: NDArray[np.int64],
+    precoder: NDArray[np.int64],
+    colour: NDArray[np.int64],
 ) -> NDArray[np.float64]:
-    """Gains ``g_kj`` over the noise of the whole band [1/W], full reuse, known CSI.
+    """Gains ``g_kj`` [1/W] of a reuse pattern as one interference channel, known CSI.
+
+    Beam ``j`` spreads its power over its ``b_j`` sub-bands; user ``k`` is counted in its
+    beam's first sub-band, over that sub-band's noise (every sub-band of a beam sees the same
+    beams under the patterns used here: full reuse or one colour per beam), so
+    ``log2(1 + p_k g_kk / (sum_j p_j g_kj + 1))`` is ``C / b_k`` times its spectral efficiency.
 
     Args:
         core: The simulator.
         envs: Envs (may repeat).
         precoder: Precoder index per entry of ``envs``.
+        colour: Sub-band of each beam, ``(n, K)`` (``C``: all).
     """
-    colour = np.full((len(envs), core.num_users), core.num_subbands, dtype=np.int64)
     ones = np.ones((len(envs), core.num_users))
     decision = Decision(power_fraction=ones, colour=colour, precoder=precoder)
-    user_gain, _, _ = core.coupling(envs, decision, known=True)
-    return user_gain[:, 0] / core.num_subbands  # every sub-band alike; noise of the band
+    user_gain, _, active = core.coupling(envs, decision, known=True)
+    first = np.argmax(active, axis=1)  # (n, K)
+    rows = np.take_along_axis(user_gain, first[:, None, :, None], axis=1)[:, 0]
+    return rows / active.sum(1)[:, None, :]
+
+
+def _full_reuse_gains(
+    core: SatelliteCore, envs: NDArray[np.int64], precoder: NDArray[np.int64]
+) -> NDArray[np.float64]:
+    """Gains ``g_kj`` over the noise of the whole band [1/W], full reuse, known CSI."""
+    colour = np.full((len(envs), core.num_users), core.num_subbands, dtype=np.int64)
+    return pattern_gains(core, envs, precoder, colour)
 
 
 def zf_waterfilling(core: SatelliteCore, envs: NDArray[np.int64]) -> Decision:
@@ -100,23 +137,40 @@ def zf_waterfilling(core: SatelliteCore, envs: NDArray[np.int64]) -> Decision:
     return _decision(core, _bisect_total(powers, core.total_power_w, len(envs)), colour, precoder)
 
 
-def _wmmse_powers(core: SatelliteCore, gain: NDArray[np.float64]) -> NDArray[np.float64]:
-    """WMMSE power allocation on the interference channel ``gain[k, j]`` (noise 1), [W]."""
+def wmmse_powers(
+    core: SatelliteCore,
+    gain: NDArray[np.float64],
+    priority: NDArray[np.float64] | None = None,
+    budget_w: NDArray[np.float64] | None = None,
+) -> NDArray[np.float64]:
+    """WMMSE power allocation on the interference channel ``gain[k, j]`` (noise 1), [W].
+
+    Args:
+        core: The simulator (per-beam cap; total budget by default).
+        gain: ``(n, K, K)`` gains.
+        priority: Rate weights ``alpha_k`` of the weighted sum rate, ``(n, K)``; None: 1.
+        budget_w: Total power of each row, ``(n,)``; None: the satellite's budget.
+    """
     n, k = gain.shape[:2]
+    budget: Any = core.total_power_w if budget_w is None else budget_w
     direct = np.sqrt(np.diagonal(gain, axis1=-2, axis2=-1))
     v: NDArray[np.float64] = np.full((n, k), np.sqrt(core.total_power_w / k))  # sqrt(p)
+    if budget_w is not None:
+        v = np.sqrt(np.repeat(budget_w[:, None] / k, k, axis=1))
     cap = np.sqrt(core.beam_cap_w)
     for _ in range(_WMMSE_ITERATIONS):
         received = gain @ (v**2)[..., None]
         u = direct * v / (received[..., 0] + 1.0)
         w = 1.0 / np.maximum(1.0 - u * direct * v, 1e-12)
+        if priority is not None:
+            w = priority * w
         numerator = u * w * direct
         denominator = np.einsum("njk,nj->nk", gain, w * u**2)
 
         def amplitude(mu: NDArray[np.float64], num: Any = numerator, den: Any = denominator) -> Any:
             return np.clip(num / (den + mu[:, None]), 0.0, cap) ** 2
 
-        v = np.sqrt(_bisect_total(amplitude, core.total_power_w, n))
+        v = np.sqrt(_bisect_total(amplitude, budget, n))
     return v**2
 
 
@@ -125,7 +179,7 @@ def wmmse(core: SatelliteCore, envs: NDArray[np.int64]) -> Decision:
     n, p = len(envs), len(PRECODERS)
     tiled = np.repeat(envs, p)  # every env once per precoder
     precoders = np.tile(np.arange(p, dtype=np.int64), n)
-    powers = _wmmse_powers(core, _full_reuse_gains(core, tiled, precoders))
+    powers = wmmse_powers(core, _full_reuse_gains(core, tiled, precoders))
     colour = np.full((n * p, core.num_users), core.num_subbands, dtype=np.int64)
     candidates = Decision(np.clip(powers / core.beam_cap_w, 0.0, 1.0), colour, precoders)
     reward = core.evaluate(tiled, candidates, known=True).reward.reshape(n, p)
@@ -147,32 +201,44 @@ BASELINES: dict[str, Planner | None] = {**PLANNERS, "random": None}
 
 
 def baseline_actions(
-    name: str, core: SatelliteCore, codec: Any, envs: NDArray[np.int64], rng: np.random.Generator
+    name: str,
+    core: Any,
+    codec: Any,
+    envs: NDArray[np.int64],
+    rng: np.random.Generator,
+    baselines: dict[str, Planner | None] = BASELINES,
 ) -> NDArray[Any]:
     """The actions a baseline takes in ``envs`` of a core, in the codec's form.
 
     Args:
-        name: Key of :data:`BASELINES`.
-        core: The simulator.
+        name: Key of ``baselines``.
+        core: The simulator (``SatelliteCore`` or v1's task mix).
         codec: The env's :class:`~wmoe.envs.satellite_beamforming.actions.ActionCodec`.
         envs: Envs of the core.
         rng: Generator of the random baseline.
+        baselines: Baseline name -> planner (None: random); v0's by default.
     """
-    if name not in BASELINES:
-        raise ValueError(f"unknown baseline {name!r}; choose from {sorted(BASELINES)}")
-    planner = BASELINES[name]
+    if name not in baselines:
+        raise ValueError(f"unknown baseline {name!r}; choose from {sorted(baselines)}")
+    planner = baselines[name]
     if planner is None:
         return np.asarray(codec.sample(rng, len(envs)))
-    return np.asarray(codec.encode(planner(core, envs), core.cell_colours(envs)))
+    return np.asarray(codec.encode(plan(planner, core, envs), core.cell_colours(envs)))
 
 
-def baseline_action(name: str, env: Any, rng: np.random.Generator | None = None) -> Any:
-    """The action a baseline takes in a single :class:`SatelliteBeamformingEnv` now.
+def baseline_action(
+    name: str,
+    env: Any,
+    rng: np.random.Generator | None = None,
+    baselines: dict[str, Planner | None] = BASELINES,
+) -> Any:
+    """The action a baseline takes in a single satellite env now.
 
     Args:
-        name: Key of :data:`BASELINES`.
+        name: Key of ``baselines``.
         env: The (unwrapped) single environment.
         rng: Generator for the random baseline.
+        baselines: Baseline name -> planner (None: random); v0's by default.
     """
-    action = baseline_actions(name, env.core, env.codec, _ENV0, rng or np.random.default_rng())
-    return action[0]
+    generator = rng or np.random.default_rng()
+    return baseline_actions(name, env.core, env.codec, _ENV0, generator, baselines)[0]

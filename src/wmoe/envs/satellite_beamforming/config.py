@@ -1,9 +1,14 @@
-"""Config schema of ``wmoe/SatelliteBeamforming-v0``: band presets and every key with its range."""
+"""Config schemas of ``wmoe/SatelliteBeamforming-v0`` and ``-v1``: band presets, every key, ranges.
+
+:class:`SatelliteConfig` holds the keys of the simulator core (v0's defaults switch every
+sequential, traffic and rate-splitting feature off); :class:`SatelliteV1Config` adds the
+per-episode task draws of v1 and changes the defaults.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, model_validator
 
@@ -21,6 +26,22 @@ LEO_ALTITUDE_RANGE_M = (300e3, 1500e3)
 # Ground distance at which a LEO at 1500 km is seen at 10 deg elevation: ~2600 km; the radius
 # and offset bounds below stay well inside it (the pass rule checks the actual geometry) [m].
 MAX_GROUND_DISTANCE_M = 1500e3
+GEO_LAYOUTS = ("uniform", "hot_spot", "near_users")
+"""Layouts of the GEO terminals: uniform in the served disc (v0), around one hot spot (a town
+of VSATs), or each beside a user (the in-line worst case)."""
+USER_DISTRIBUTIONS = ("uniform", "clustered")
+"""Values of ``user_distribution``, in the order of ``user_distribution_weights``."""
+REWARD_PROFILES = ("balanced", "protect_geo", "low_latency")
+"""Reward-weight profiles of v1: ``balanced`` (``geo_penalty_per_db``,
+``backlog_cost_per_bit_per_hz``), ``protect_geo`` (``protect_geo_penalty_per_db`` instead of
+the first) and ``low_latency`` (``low_latency_backlog_cost`` instead of the second)."""
+TASK_WEIGHT_KEYS = {
+    "band_weights": ("band", ("ka", "s")),
+    "user_distribution_weights": ("user_distribution", USER_DISTRIBUTIONS),
+    "geo_layout_weights": ("geo_layout", GEO_LAYOUTS),
+    "reward_profile_weights": ("reward_profile", REWARD_PROFILES),
+}
+"""Task factors drawn per episode by v1: weights key -> (fixed key, choices in weight order)."""
 
 
 @dataclass(frozen=True)
@@ -210,6 +231,84 @@ class SatelliteConfig(ConfigSchema):
     circuit_power_w: Number = setting(
         1.0, "static payload power (energy model only)", unit="W", ge=0.0, le=10e3
     )
+    channel_memory: Literal["independent", "gauss_markov"] = setting(
+        "independent",
+        "'independent': LOS state and shadow fading drawn anew each step (TR 38.811 "
+        "marginals); 'gauss_markov': a two-state LOS Markov chain (Lutz et al. 1991) and AR(1) "
+        "shadowing (Gudmundson 1991) with those marginals, decorrelating over the distance "
+        "the user and its line of sight through the clutter move",
+    )
+    shadowing_correlation_distance_m: Number = setting(
+        37.0,
+        "decorrelation distance of the shadow fading of 'gauss_markov' (TR 38.901 Table 7.5-6: "
+        "37 m LOS, UMa and RMa, whose procedure TR 38.811 Sec. 6.7 carries over)",
+        unit="m",
+        gt=0.0,
+        le=10e3,
+    )
+    los_correlation_distance_m: Number = setting(
+        50.0,
+        "decorrelation distance of the LOS state of 'gauss_markov' (TR 38.901 Sec. 7.6.3.3, "
+        "UMa: 50 m)",
+        unit="m",
+        gt=0.0,
+        le=10e3,
+    )
+    clutter_height_m: Number = setting(
+        20.0,
+        "height of the obstacles round a user: as the elevation changes, the line of sight "
+        "crosses them h |cot(el') - cot(el)| further along ('gauss_markov' only)",
+        unit="m",
+        ge=0.0,
+        le=200.0,
+    )
+    traffic: Literal["full_buffer", "queues"] = setting(
+        "full_buffer",
+        "'full_buffer': every user takes any rate; 'queues': users have backlogs fed by "
+        "random arrivals, and only backlogged bits can be served",
+    )
+    traffic_load_range_se: list[Annotated[Number, Field(gt=0.0, le=50.0)]] = setting(
+        [0.5, 6.0],
+        "[low, high] of each user's mean arrival rate, drawn log-uniformly per user and "
+        "episode, in bit/s per Hz of the band ('queues')",
+        unit="bit/s/Hz",
+        min_length=2,
+        max_length=2,
+    )
+    max_backlog_bit_per_hz: Number = setting(
+        40.0,
+        "backlog a user's buffer holds, in bits per Hz of the band; arrivals beyond are dropped",
+        unit="bit/Hz",
+        gt=0.0,
+        le=1e4,
+    )
+    backlog_cost_per_bit_per_hz: Number = setting(
+        0.0,
+        "reward lost per bit/Hz of mean backlog left after serving ('queues'; the 'balanced' "
+        "profile of v1)",
+        unit="1/(bit/Hz)",
+        ge=0.0,
+        le=10.0,
+    )
+    rate_splitting: Flag = setting(
+        False,
+        "add a common stream (1-layer RSMA): the action also sets its share of the power "
+        "budget; every user decodes it first, by SIC (Mao, Clerckx and Li 2018)",
+    )
+    beam_switch_cost: Number = setting(
+        0.0,
+        "reward lost per beam whose sub-band differs from the previous step's (retuning and "
+        "signalling), as a share of the K beams",
+        ge=0.0,
+        le=10.0,
+    )
+    power_change_cost: Number = setting(
+        0.0,
+        "reward lost per unit of the beams' mean |change of power / cap| from the previous step "
+        "(payload reconfiguration)",
+        ge=0.0,
+        le=10.0,
+    )
     action_type: Literal["continuous", "multi_discrete", "discrete"] = setting(
         "continuous",
         "'continuous': Box scores; 'multi_discrete': power level, colour and precoder "
@@ -224,13 +323,17 @@ class SatelliteConfig(ConfigSchema):
     )
 
     @model_validator(mode="after")
-    def _rain_range(self) -> SatelliteConfig:
-        low, high = self.rain_rate_range_mm_per_h
-        if low > high:
-            raise ValueError(
-                f"rain_rate_range_mm_per_h={self.rain_rate_range_mm_per_h!r} has low > high; "
-                f"give [low, high] in mm/h, e.g. [{high!r}, {low!r}]"
-            )
+    def _ranges(self) -> SatelliteConfig:
+        for key, unit in (
+            ("rain_rate_range_mm_per_h", "mm/h"),
+            ("traffic_load_range_se", "bit/s/Hz"),
+        ):
+            low, high = getattr(self, key)
+            if low > high:
+                raise ValueError(
+                    f"{key}={getattr(self, key)!r} has low > high; give [low, high] in {unit}, "
+                    f"e.g. [{high!r}, {low!r}]"
+                )
         return self
 
     def area_radius_m(self, episode_length: int) -> float:
@@ -243,13 +346,30 @@ class SatelliteConfig(ConfigSchema):
         Args:
             episode_length: Decisions per pass.
         """
-        radius = self.footprint_radius_m
-        if radius is None:
-            radius = BAND_PRESETS[self.band].footprint_radius_m
-        radius += self.user_speed_mps * self.step_s * episode_length
-        if self.user_distribution == "clustered":
-            radius += CLUSTER_SPREAD_STDS * self.cluster_std_m
-        return radius
+        served = self.served_radius_m()
+        spread = CLUSTER_SPREAD_STDS * self.cluster_std_m
+        users = served + self.user_speed_mps * self.step_s * episode_length
+        if "clustered" in self.possible("user_distribution"):
+            users += spread
+        terminals = served
+        if set(self.possible("geo_layout")) - {"uniform"}:  # beside a hot spot or a user
+            terminals += spread * (1 + ("clustered" in self.possible("user_distribution")))
+        return max(users, terminals)
+
+    def possible(self, key: str) -> tuple[str, ...]:
+        """The values a task factor (``band``, ``user_distribution``, ...) can take in an episode.
+
+        Args:
+            key: A task factor; v0 has no draws, so it is the configured value (``geo_layout``:
+                ``"uniform"``).
+        """
+        return (str(getattr(self, key, "uniform")),)
+
+    def served_radius_m(self) -> float:
+        """Radius of the served disc [m]: the configured one, else the largest of the bands."""
+        if self.footprint_radius_m is not None:
+            return self.footprint_radius_m
+        return max(BAND_PRESETS[band].footprint_radius_m for band in self.possible("band"))
 
     def lowest_elevation_deg(self, episode_length: int) -> float:
         """Lowest elevation of the satellite from any user or GEO terminal in a pass [deg].
@@ -296,10 +416,12 @@ class SatelliteConfig(ConfigSchema):
         area = (
             f"footprint_radius_m={radius!r}"
             if radius is not None
-            else f"footprint_radius_m=None (band {self.band!r}: "
-            f"{BAND_PRESETS[self.band].footprint_radius_m:g} m)"
+            else f"footprint_radius_m=None (band {' or '.join(map(repr, self.possible('band')))}: "
+            f"{self.served_radius_m():g} m)"
         )
-        clustered = self.user_distribution == "clustered"
+        clustered = "clustered" in self.possible("user_distribution") or bool(
+            set(self.possible("geo_layout")) - {"uniform"}
+        )
         spread = f", cluster_std_m={self.cluster_std_m!r}" if clustered else ""
         widening = "footprint_radius_m, max_cross_track_offset_m, user_speed_mps"
         widening += ", cluster_std_m" if clustered else ""
@@ -320,3 +442,120 @@ class SatelliteConfig(ConfigSchema):
             f"below the {MIN_ELEVATION_DEG:g} deg minimum of the TR 38.811 channel tables; "
             f"{fix}"
         )
+
+
+Weight = Annotated[Number, Field(ge=0.0, le=1e3)]
+TwoWeights = Annotated[list[Weight], Field(min_length=2, max_length=2)]
+ThreeWeights = Annotated[list[Weight], Field(min_length=3, max_length=3)]
+
+
+def _weights(default: list[float] | None, factor: str, choices: tuple[str, ...]) -> Any:
+    """A ``*_weights`` key of a task factor: relative weights of its choices, or null."""
+    return setting(
+        default,
+        f"relative weights of {', '.join(map(repr, choices))}, drawn per episode; null: "
+        f"always the '{factor}' key",
+    )
+
+
+class SatelliteV1Config(SatelliteConfig):
+    """Config of ``wmoe/SatelliteBeamforming-v1``: v0's keys with v1's defaults, plus task draws.
+
+    Each task factor (band, user distribution, GEO layout, reward profile) is either fixed by
+    its key or, when its ``*_weights`` list is given, drawn per episode with probabilities
+    proportional to the weights (the order of :data:`TASK_WEIGHT_KEYS`).
+    """
+
+    geo_penalty_per_db: Number = setting(
+        0.2,
+        "reward lost per dB of I/N above the threshold, per GEO terminal ('balanced' and "
+        "'low_latency' profiles)",
+        unit="1/dB",
+        ge=0.0,
+        le=10.0,
+    )
+    channel_memory: Literal["independent", "gauss_markov"] = setting(
+        "gauss_markov", SatelliteConfig.model_fields["channel_memory"].description or ""
+    )
+    traffic: Literal["full_buffer", "queues"] = setting(
+        "queues", SatelliteConfig.model_fields["traffic"].description or ""
+    )
+    backlog_cost_per_bit_per_hz: Number = setting(
+        0.02,
+        SatelliteConfig.model_fields["backlog_cost_per_bit_per_hz"].description or "",
+        unit="1/(bit/Hz)",
+        ge=0.0,
+        le=10.0,
+    )
+    rate_splitting: Flag = setting(
+        True, SatelliteConfig.model_fields["rate_splitting"].description or ""
+    )
+    beam_switch_cost: Number = setting(
+        0.05,
+        SatelliteConfig.model_fields["beam_switch_cost"].description or "",
+        ge=0.0,
+        le=10.0,
+    )
+    power_change_cost: Number = setting(
+        0.05,
+        SatelliteConfig.model_fields["power_change_cost"].description or "",
+        ge=0.0,
+        le=10.0,
+    )
+    geo_layout: Literal["uniform", "hot_spot", "near_users"] = setting(
+        "uniform",
+        "GEO terminals uniform in the disc, around one hot spot (cluster_std_m), or each "
+        "beside a random user (cluster_std_m)",
+    )
+    reward_profile: Literal["balanced", "protect_geo", "low_latency"] = setting(
+        "balanced", "reward weights; see REWARD_PROFILES"
+    )
+    protect_geo_penalty_per_db: Number = setting(
+        2.0,
+        "GEO penalty per dB of the 'protect_geo' profile",
+        unit="1/dB",
+        ge=0.0,
+        le=10.0,
+    )
+    low_latency_backlog_cost: Number = setting(
+        0.1,
+        "backlog cost of the 'low_latency' profile",
+        unit="1/(bit/Hz)",
+        ge=0.0,
+        le=10.0,
+    )
+    band_weights: TwoWeights | None = _weights([1.0, 1.0], "band", ("ka", "s"))
+    user_distribution_weights: TwoWeights | None = _weights(
+        [1.0, 1.0], "user_distribution", USER_DISTRIBUTIONS
+    )
+    geo_layout_weights: ThreeWeights | None = _weights([1.0, 1.0, 1.0], "geo_layout", GEO_LAYOUTS)
+    reward_profile_weights: ThreeWeights | None = _weights(
+        [1.0, 1.0, 1.0], "reward_profile", REWARD_PROFILES
+    )
+    expose_task: Flag = setting(
+        True,
+        "append the episode's task as one-hot blocks (band, user distribution, GEO layout, "
+        "reward profile) to the observation",
+    )
+
+    @model_validator(mode="after")
+    def _task_weights(self) -> SatelliteV1Config:
+        for key in TASK_WEIGHT_KEYS:
+            weights = getattr(self, key)
+            if weights is None:
+                continue
+            if sum(weights) <= 0.0:
+                raise ValueError(
+                    f"{key}={weights!r} sums to 0; give at least one positive weight, or null "
+                    "to use the fixed key"
+                )
+        return self
+
+    def possible(self, key: str) -> tuple[str, ...]:
+        """The values a task factor can take: those of positive weight, else the fixed key."""
+        for weights_key, (factor, choices) in TASK_WEIGHT_KEYS.items():
+            weights = getattr(self, weights_key)
+            if factor == key and weights is not None:
+                drawn = tuple(c for c, w in zip(choices, weights, strict=True) if w > 0.0)
+                return drawn or choices  # all zero: _task_weights rejects it
+        return super().possible(key)

@@ -49,7 +49,42 @@ Model, per env (SI units; dB only in the config, the observation and ``info``):
 * **GEO terminals.** ``num_geo_terminals`` earth stations in the area point their dishes at a
   GEO satellite (:mod:`wmoe.phy.geo_coexistence`); the LEO's beams reach them through the
   array response and their off-axis gain (ITU-R S.465), over free space, gases and rain (LOS,
-  no clutter: roof-top dishes). Their I/N is taken in the worst sub-band.
+  no clutter: roof-top dishes). Their I/N is taken in the worst sub-band. They stand uniformly
+  in the disc, or (``geo_layout``, per env) around one hot spot or each beside a user.
+
+Features of v1, each off in v0's config (see :mod:`.config`):
+
+* **Channel memory** (``channel_memory="gauss_markov"``). The LOS state of each user follows a
+  two-state Markov chain (the good/bad-state land-mobile-satellite model of E. Lutz et al.,
+  IEEE Trans. Veh. Technol. 40(2), 1991) whose stationary LOS probability is TR 38.811
+  Table 6.6.1-1's at the current elevation ``p`` and whose second eigenvalue is
+  ``lambda = exp(-dx / d_LOS)``: ``P(LOS -> LOS) = p + (1 - p) lambda``,
+  ``P(NLOS -> LOS) = p (1 - lambda)``. The shadow fading is ``sigma_SF(el, LOS) z`` with ``z`` a
+  unit Gauss-Markov process, ``z' = rho z + sqrt(1 - rho^2) n``, ``rho = exp(-dx / d_SF)``
+  (M. Gudmundson, Electron. Lett. 27(23), 1991; correlation distances of TR 38.901
+  Table 7.5-6 and Sec. 7.6.3.3, whose spatial-consistency procedure TR 38.811 Sec. 6.7 reuses).
+  ``dx`` is the distance the user moves in a step plus the distance its line of sight moves
+  through the clutter, ``h |cot(el') - cot(el)|`` (a documented geometric simplification).
+  A newly arrived user starts from the stationary law. Small-scale fading stays independent
+  (its coherence time is milliseconds; steps are seconds apart).
+* **Traffic** (``traffic="queues"``). User ``k`` has a backlog ``Q_k`` [bit/Hz of the band];
+  each step ``A_k = a_k dt E`` arrive (``E ~ Exp(1)``, a fluid queue with exponentially
+  distributed batch volumes; ``a_k`` log-uniform per user and episode, in bit/s/Hz), after
+  the service ``min(Q_k, R_k dt)``; the buffer holds ``max_backlog_bit_per_hz``. The rate term
+  of the reward counts served bits only, and ``backlog_cost`` charges the mean backlog left.
+* **Rate splitting** (``rate_splitting``): 1-layer RSMA (Y. Mao, B. Clerckx and V. O. K. Li,
+  "Rate-splitting multiple access for downlink communication systems", EURASIP J. Wireless
+  Commun. Netw. 2018:133; B. Clerckx et al., IEEE Commun. Mag. 54(10), 2016; for multibeam
+  satellites L. Yin and B. Clerckx, IEEE Trans. Commun. 69(3), 2021). A common stream of
+  power ``P_c = f_c P_total`` on the dominant left singular vector of the known channel (the
+  SVD-based common precoder of Mao et al., Sec. 4) spans every sub-band; the private beams
+  share ``(1 - f_c) P_total``. Every user decodes the common stream first, treating all
+  private beams of the sub-band as noise, and removes it by SIC; its rate is
+  ``sum_s (1 / C) min_k log2(1 + SINR_c,k,s)`` (decodable by all). It is split in proportion
+  to the users' demand left after their private rates (equally under full buffer), which
+  maximises the served bits. GEO terminals receive the common stream too.
+* **Switching costs**: ``beam_switch_cost`` per beam whose sub-band changed (as a share of
+  ``K``) and ``power_change_cost`` per unit of the mean ``|change of power / cap|``.
 
 State is held as arrays with a leading batch dimension; each env draws from its own
 ``numpy.random.Generator`` in the order a single env does, so a batch of ``B`` reproduces
@@ -66,7 +101,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from wmoe.envs.satellite_beamforming.config import BAND_PRESETS
+from wmoe.envs.satellite_beamforming.config import BAND_PRESETS, GEO_LAYOUTS
 from wmoe.envs.satellite_beamforming.geometry import ground_positions_m, pass_time_s
 from wmoe.phy.fading import jakes_correlation, rayleigh_gains
 from wmoe.phy.geo_coexistence import geo_position, off_axis_angle_deg
@@ -95,6 +130,7 @@ PRECODERS = ("mrt", "rzf", "zf", "mrt_geo_null", "rzf_geo_null", "zf_geo_null")
 MRT, RZF, ZF = 0, 1, 2
 FLOOR_DB = -60.0  # floor of dB values in the observation [dB]
 SNR_SCALE_DB = 20.0  # dB values in the observation are divided by this
+BACKLOG_SCALE_SE = 10.0  # backlogs in the observation, in steps of 1 bit/s/Hz, are divided by this
 _RIDGE = 1e-9  # relative diagonal loading of ZF Gram matrices (coincident users)
 
 
@@ -106,11 +142,42 @@ class Decision:
         power_fraction: Requested power of each beam as a fraction of its cap, ``(n, K)``.
         colour: Sub-band of each beam, ``0..C-1``, or ``C`` for all sub-bands, ``(n, K)``.
         precoder: Index into :data:`PRECODERS`, ``(n,)``.
+        common_fraction: Share of the power budget of the common stream (rate splitting),
+            ``(n,)``; None: no common stream.
     """
 
     power_fraction: NDArray[np.float64]
     colour: NDArray[np.int64]
     precoder: NDArray[np.int64]
+    common_fraction: NDArray[np.float64] | None = None
+
+    @staticmethod
+    def stack(decisions: Sequence[Decision]) -> Decision:
+        """One decision with the rows of ``decisions`` one after another.
+
+        A missing common stream counts as a zero share if any of them has one.
+        """
+        common = None
+        if any(d.common_fraction is not None for d in decisions):
+            common = np.concatenate(
+                [
+                    np.zeros(len(d.precoder)) if d.common_fraction is None else d.common_fraction
+                    for d in decisions
+                ]
+            )
+        return Decision(
+            np.concatenate([d.power_fraction for d in decisions]),
+            np.concatenate([d.colour for d in decisions]),
+            np.concatenate([d.precoder for d in decisions]),
+            common,
+        )
+
+    def rows(self, index: NDArray[np.int64]) -> Decision:
+        """The decisions of the rows ``index``."""
+        common = None if self.common_fraction is None else self.common_fraction[index]
+        return Decision(
+            self.power_fraction[index], self.colour[index], self.precoder[index], common
+        )
 
 
 @dataclass(frozen=True)
@@ -118,7 +185,14 @@ class Outcome:
     """What a decision yields, per env.
 
     Attributes:
-        user_se: Spectral efficiency of each user [bit/s/Hz of the band], ``(n, K)``.
+        user_se: Spectral efficiency of each user [bit/s/Hz of the band], ``(n, K)``: its
+            private rate plus its share of the common rate.
+        served_se: The part of ``user_se`` that carries backlogged bits (``user_se`` under
+            full buffer), ``(n, K)``.
+        common_se: Rate of the common stream [bit/s/Hz of the band], ``(n,)``.
+        backlog_left: Backlog after the service, before new arrivals [bit/Hz], ``(n, K)``.
+        switching_cost: Beam-switching and power-change cost included in the reward, ``(n,)``.
+        backlog_cost: Backlog cost included in the reward, ``(n,)``.
         i_over_n_db: I/N of each GEO terminal in its worst sub-band [dB], ``(n, M)``.
         beam_power_w: Transmit power of each beam within the budget [W], ``(n, K)``.
         power_w: Total transmit power [W], ``(n,)``.
@@ -134,10 +208,39 @@ class Outcome:
     reward: NDArray[np.float64]
     penalty: NDArray[np.float64]
     energy_efficiency: NDArray[np.float64]
+    served_se: NDArray[np.float64]
+    common_se: NDArray[np.float64]
+    backlog_left: NDArray[np.float64]
+    switching_cost: NDArray[np.float64]
+    backlog_cost: NDArray[np.float64]
 
 
 def _db(x: NDArray[np.float64]) -> NDArray[np.float64]:
     return 10.0 * np.log10(np.maximum(x, 10.0 ** (FLOOR_DB / 10.0)))
+
+
+def split_common_rate(
+    common_se: NDArray[np.float64],
+    private_se: NDArray[np.float64],
+    demand_se: NDArray[np.float64] | None,
+) -> NDArray[np.float64]:
+    """Each user's share of the common rate, ``(n, K)``.
+
+    In proportion to the demand left after the private rates, and never above it (the rest is
+    wasted), which serves the most bits; equal shares when the demand is unbounded.
+
+    Args:
+        common_se: Common rate, ``(n,)``.
+        private_se: Private rates, ``(n, K)``.
+        demand_se: Rates the backlogs could use, ``(n, K)``; None: full buffer.
+    """
+    k = private_se.shape[-1]
+    if demand_se is None:
+        return np.repeat(common_se[:, None] / k, k, axis=1)
+    residual = np.maximum(demand_se - private_se, 0.0)
+    total = residual.sum(-1, keepdims=True)
+    scale: NDArray[np.float64] = np.minimum(1.0, common_se[:, None] / np.maximum(total, 1e-300))
+    return residual * scale
 
 
 class SatelliteCore:
@@ -189,6 +292,24 @@ class SatelliteCore:
         self.fading_known = np.ones((b, k), dtype=np.complex128)  # what the satellite knows
         self.previous_i_over_n_db = np.full((b, m), FLOOR_DB)
         self.elevation_deg = np.full((b, k), 90.0)
+        # Per-env task (v1 draws them per episode; v0 takes the config's).
+        self.clustered = np.full(b, config["user_distribution"] == "clustered")
+        self.geo_layout = np.full(b, GEO_LAYOUTS.index(config.get("geo_layout", "uniform")))
+        self.geo_penalty_per_db = np.full(b, float(config["geo_penalty_per_db"]))
+        self.backlog_cost = np.full(b, float(config["backlog_cost_per_bit_per_hz"]))
+        # Channel memory, traffic and the previous decision (v1 features).
+        self.markov = config["channel_memory"] == "gauss_markov"
+        self.queues = config["traffic"] == "queues"
+        self.switching = config["beam_switch_cost"] > 0.0 or config["power_change_cost"] > 0.0
+        self.rate_splitting = bool(config["rate_splitting"])
+        self.fresh = np.ones((b, k), dtype=np.bool_)  # users without channel history
+        self.los = np.ones((b, k), dtype=np.bool_)
+        self.shadow_z = np.zeros((b, k))  # unit shadowing process
+        self.load_se = np.zeros((b, k))  # mean arrival rate [bit/s/Hz]
+        self.backlog = np.zeros((b, k))  # [bit/Hz]
+        self.has_previous = np.zeros(b, dtype=np.bool_)
+        self.previous_colour = np.zeros((b, k), dtype=np.int64)
+        self.previous_fraction = np.zeros((b, k))
 
     def _beam_diameter_m(self) -> float:
         """Width of the 3 dB beam at nadir, ``2 h tan(0.886 / (N d) / 2)`` (Van Trees 2002)."""
@@ -205,7 +326,7 @@ class SatelliteCore:
     def _new_users(self, i: int, rng: np.random.Generator) -> tuple[NDArray[Any], NDArray[Any]]:
         """Positions and velocities of ``K`` candidate users of env ``i``."""
         k, config = self.num_users, self.config
-        if config["user_distribution"] == "uniform":
+        if not self.clustered[i]:
             positions = self._disc_points(rng, k)
         else:
             centres = self.cluster_m[i][rng.integers(len(self.cluster_m[i]), size=k)]
@@ -213,6 +334,26 @@ class SatelliteCore:
         heading = rng.uniform(0.0, 2.0 * np.pi, k)
         velocity = config["user_speed_mps"] * np.stack([np.cos(heading), np.sin(heading)], -1)
         return positions, velocity
+
+    def _terminal_points(self, i: int, rng: np.random.Generator) -> NDArray[np.float64]:
+        """GEO terminal positions of env ``i`` in its layout, ``(M, 2)`` [m]."""
+        layout, m = GEO_LAYOUTS[int(self.geo_layout[i])], self.num_terminals
+        if layout == "uniform":
+            return self._disc_points(rng, m)
+        if layout == "hot_spot":
+            centres = np.repeat(self._disc_points(rng, 1), m, axis=0)
+        else:  # "near_users"
+            centres = self.user_offsets_m[i][rng.integers(self.num_users, size=m)]
+        return centres + self.config["cluster_std_m"] * rng.standard_normal((m, 2))
+
+    def _new_loads(self, rng: np.random.Generator) -> NDArray[np.float64]:
+        """Mean arrival rates of ``K`` users, log-uniform in the configured range [bit/s/Hz]."""
+        low, high = np.log(np.asarray(self.config["traffic_load_range_se"], dtype=np.float64))
+        return np.exp(rng.uniform(low, high, self.num_users))
+
+    def _arrivals(self, i: int, rng: np.random.Generator) -> NDArray[np.float64]:
+        """One step of arrivals of env ``i``'s users [bit/Hz]."""
+        return self.load_se[i] * self.config["step_s"] * rng.exponential(size=self.num_users)
 
     def reset(self, envs: NDArray[np.int64], rngs: Sequence[np.random.Generator]) -> None:
         """Start new passes in ``envs``: offset, users, GEO terminals, rain; first channel."""
@@ -224,11 +365,16 @@ class SatelliteCore:
             self.cross_offset_m[i] = rng.uniform(-offset, offset)
             self.cluster_m[i] = self._disc_points(rng, len(self.cluster_m[i]))
             self.user_offsets_m[i], self.user_velocity_mps[i] = self._new_users(i, rng)
-            self.terminal_offsets_m[i] = self._disc_points(rng, self.num_terminals)
+            self.terminal_offsets_m[i] = self._terminal_points(i, rng)
             raining = rng.random() < config["rain_probability"]
             self.rain_rate_mm_per_h[i] = np.exp(rng.uniform(low, high)) if raining else 0.0
+            if self.queues:
+                self.load_se[i] = self._new_loads(rng)
+                self.backlog[i] = self._arrivals(i, rng)
         self.steps[envs] = 0
         self.previous_i_over_n_db[envs] = FLOOR_DB
+        self.fresh[envs] = True
+        self.has_previous[envs] = False
         self._draw_channels(envs, rngs)
 
     def _ground_m(self, envs: NDArray[np.int64], offsets: NDArray[Any]) -> NDArray[np.float64]:
@@ -240,6 +386,36 @@ class SatelliteCore:
             self.config["reference_latitude_deg"],
             self.config["reference_longitude_deg"],
         )
+
+    def _los_and_shadow(
+        self,
+        envs: NDArray[np.int64],
+        elevation_deg: NDArray[np.float64],
+        uniforms: NDArray[np.float64],
+        normals: NDArray[np.float64],
+    ) -> tuple[NDArray[np.bool_], NDArray[np.float64]]:
+        """LOS states and unit shadowing of the users of ``envs`` at their new elevations.
+
+        Independent draws (v0), or one step of the LOS Markov chain and the Gauss-Markov
+        shadowing from the users' previous states (see the module docstring), from the same
+        uniform and normal draws.
+        """
+        p = los_probability(elevation_deg, self.config["ntn_scenario"])
+        if not self.markov:
+            return uniforms < p, normals
+        config, fresh = self.config, self.fresh[envs]
+        cot_now = 1.0 / np.tan(np.deg2rad(elevation_deg))
+        cot_before = 1.0 / np.tan(np.deg2rad(self.elevation_deg[envs]))
+        moved_m = config["user_speed_mps"] * config["step_s"] + config["clutter_height_m"] * (
+            np.abs(cot_now - cot_before)
+        )
+        lam = np.exp(-moved_m / config["los_correlation_distance_m"])
+        stay = np.where(self.los[envs], p + (1.0 - p) * lam, p * (1.0 - lam))
+        los = uniforms < np.where(fresh, p, stay)
+        rho = np.where(fresh, 0.0, np.exp(-moved_m / config["shadowing_correlation_distance_m"]))
+        shadow_z = rho * self.shadow_z[envs] + np.sqrt(1.0 - rho**2) * normals
+        self.los[envs], self.shadow_z[envs], self.fresh[envs] = los, shadow_z, False
+        return los, shadow_z
 
     def _draw_channels(self, envs: NDArray[np.int64], rngs: Sequence[np.random.Generator]) -> None:
         """Geometry at the current step of ``envs`` and new fading and shadowing draws."""
@@ -285,10 +461,10 @@ class SatelliteCore:
             )
         )
         user_el = elevation[:, :k]
+        los, shadow_z = self._los_and_shadow(envs, user_el, uniforms, normals)
         self.elevation_deg[envs] = user_el
         scenario, band = config["ntn_scenario"], self.preset.ntn_band
-        los = uniforms < los_probability(user_el, scenario)
-        shadow_db = shadow_fading_std_db(user_el, los, scenario, band) * normals
+        shadow_db = shadow_fading_std_db(user_el, los, scenario, band) * shadow_z
         user_db = (
             common_db[:, :k]
             + self.preset.ue_gain_dbi
@@ -338,25 +514,11 @@ class SatelliteCore:
             per sub-band) to user ``k``, ``(n, C, K, K)`` [1/W]; the same to GEO terminal
             ``m``, ``(n, C, M, K)``; whether beam ``k`` uses sub-band ``s``, ``(n, C, K)``.
         """
-        k, m, c = self.num_users, self.num_terminals, self.num_subbands
-        n = len(envs)
-        gram = self.gram[envs]
-        known_fading = self.fading_known[envs]
+        k, c = self.num_users, self.num_subbands
         colours = decision.colour
         active = (colours[:, None, :] == np.arange(c)[None, :, None]) | (colours[:, None, :] == c)
-        null = decision.precoder >= 3
         kind = decision.precoder % 3
-        # Directions of each column: [I_K; -R_GG^-1 R_GA] (null steering) or [I_K; 0].
-        basis = np.zeros((n, k + m, k), dtype=np.complex128)
-        basis[:, :k] = np.eye(k)
-        if m and null.any():
-            rows = np.flatnonzero(null)
-            r_gg = gram[rows, k:, k:] + _RIDGE * self.num_elements * np.eye(m)
-            basis[rows, k:] = -np.linalg.solve(r_gg, gram[rows, k:, :k])
-        # Matched filter of the known channel rows h_k = c_k sqrt(snr_k) a_k^H; snr_k is the
-        # per-element SNR of an equal-share beam over the band (Peel et al.: alpha = 1).
-        snr = self.gamma[envs] * self.beam_power_w / self.bandwidth_hz
-        phi = basis * np.conj(known_fading * np.sqrt(snr))[:, None, :]
+        gram, phi = self._matched_coefficients(envs, decision)
         phi = phi[:, None] * active[:, :, None, :]  # (n, C, K+M, K)
         q = np.conj(np.swapaxes(phi, -1, -2)) @ gram[:, None] @ phi  # (n, C, K, K)
         scale = np.maximum(np.abs(np.trace(q, axis1=-2, axis2=-1)), 1e-300)[..., None, None]
@@ -372,16 +534,73 @@ class SatelliteCore:
         norm = np.where(active & (norm > 0.0), norm, np.inf)
         power = np.abs(response) ** 2 / norm[..., None, :]  # |a_p^H w_j|^2, unit-norm w_j
         sub_band_hz = self.bandwidth_hz / c
-        fading = known_fading if known else self.fading[envs]
+        fading = self.fading_known[envs] if known else self.fading[envs]
         user_gain = power[..., :k, :] * (np.abs(fading) ** 2 * self.gamma[envs])[:, None, :, None]
         geo_gain = power[..., k:, :] * self.geo_gamma[envs][:, None, :, None]
         return user_gain / sub_band_hz, geo_gain / sub_band_hz, active
+
+    def _matched_coefficients(
+        self, envs: NDArray[np.int64], decision: Decision
+    ) -> tuple[NDArray[np.complex128], NDArray[np.complex128]]:
+        """The Gram matrix and the matched-filter columns on the steering vectors.
+
+        Returns:
+            ``(gram, phi)``: ``a_p^H a_q``, ``(n, K+M, K+M)``; the coefficients of the known
+            channel of each user (with the GEO nulls of a ``*_geo_null`` precoder), ``(n, K+M,
+            K)``.
+        """
+        k, m = self.num_users, self.num_terminals
+        n = len(envs)
+        gram = self.gram[envs]
+        null = decision.precoder >= 3
+        # Directions of each column: [I_K; -R_GG^-1 R_GA] (null steering) or [I_K; 0].
+        basis = np.zeros((n, k + m, k), dtype=np.complex128)
+        basis[:, :k] = np.eye(k)
+        if m and null.any():
+            rows = np.flatnonzero(null)
+            r_gg = gram[rows, k:, k:] + _RIDGE * self.num_elements * np.eye(m)
+            basis[rows, k:] = -np.linalg.solve(r_gg, gram[rows, k:, :k])
+        # Matched filter of the known channel rows h_k = c_k sqrt(snr_k) a_k^H; snr_k is the
+        # per-element SNR of an equal-share beam over the band (Peel et al.: alpha = 1).
+        snr = self.gamma[envs] * self.beam_power_w / self.bandwidth_hz
+        phi = basis * np.conj(self.fading_known[envs] * np.sqrt(snr))[:, None, :]
+        return gram, phi
+
+    def common_coupling(
+        self, envs: NDArray[np.int64], decision: Decision, known: bool
+    ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        """Power gains of the common stream's precoder, per sub-band.
+
+        The precoder is the dominant left singular vector of the known channel matrix
+        (restricted to the GEO null space for a ``*_geo_null`` precoder): ``w = Phi v`` with
+        ``v`` the top eigenvector of ``Phi^H R Phi`` (Mao, Clerckx and Li 2018, Sec. 4).
+
+        Returns:
+            ``(user_gain, geo_gain)``: ``g_k / (W / C)`` for unit power per sub-band, ``(n, K)``
+            [1/W]; the same to the GEO terminals, ``(n, M)``.
+        """
+        k = self.num_users
+        gram, phi = self._matched_coefficients(envs, decision)
+        q = np.conj(np.swapaxes(phi, -1, -2)) @ gram @ phi  # (n, K, K)
+        top = np.linalg.eigh(q)[1][..., -1:]  # (n, K, 1)
+        theta = phi @ top  # (n, K+M, 1)
+        response = (gram @ theta)[..., 0]
+        norm = np.real(np.sum(np.conj(theta[..., 0]) * response, axis=-1))
+        power = np.abs(response) ** 2 / np.maximum(norm, 1e-300)[:, None]
+        sub_band_hz = self.bandwidth_hz / self.num_subbands
+        fading = self.fading_known[envs] if known else self.fading[envs]
+        user_gain = power[:, :k] * np.abs(fading) ** 2 * self.gamma[envs]
+        geo_gain = power[:, k:] * self.geo_gamma[envs]
+        return user_gain / sub_band_hz, geo_gain / sub_band_hz
 
     def beam_powers(self, decision: Decision) -> NDArray[np.float64]:
         """Transmit power of each beam [W], ``(n, K)``: the requests, scaled into the budget."""
         requested = decision.power_fraction * self.beam_cap_w
         total = requested.sum(-1, keepdims=True)
-        return requested * np.minimum(1.0, self.total_power_w / np.maximum(total, 1e-300))
+        budget: Any = self.total_power_w
+        if decision.common_fraction is not None:  # the common stream takes its share first
+            budget = self.total_power_w * (1.0 - decision.common_fraction[:, None])
+        return requested * np.minimum(1.0, budget / np.maximum(total, 1e-300))
 
     def evaluate(self, envs: NDArray[np.int64], decision: Decision, known: bool = False) -> Outcome:
         """Spectral efficiencies, GEO interference and reward of a decision, without stepping.
@@ -391,7 +610,7 @@ class SatelliteCore:
             decision: Their decisions.
             known: Evaluate on the fading the satellite knows (what a planner can compute).
         """
-        config, c = self.config, self.num_subbands
+        config, c, n = self.config, self.num_subbands, len(envs)
         user_gain, geo_gain, active = self.coupling(envs, decision, known)
         powers = self.beam_powers(decision)
         bands = active.sum(1)  # sub-bands per beam, (n, K)
@@ -402,36 +621,79 @@ class SatelliteCore:
         sinr = signal / (interference + 1.0)
         user_se = np.sum(np.where(active, np.log2(1.0 + sinr), 0.0), axis=1) / c
         if self.num_terminals:
-            i_over_n = np.einsum("ncmk,nck->ncm", geo_gain, per_band).max(axis=1)
+            geo_received = np.einsum("ncmk,nck->ncm", geo_gain, per_band)
+        power_w = powers.sum(-1)
+        common_se = np.zeros(n)
+        if decision.common_fraction is not None:
+            common_w = decision.common_fraction * self.total_power_w
+            common_user, common_geo = self.common_coupling(envs, decision, known)
+            per_band_common = (common_w / c)[:, None, None]
+            sinr_common = per_band_common * common_user[:, None, :] / (received.sum(-1) + 1.0)
+            common_se = np.log2(1.0 + sinr_common).min(-1).sum(-1) / c  # decodable by all
+            if self.num_terminals:
+                geo_received = geo_received + per_band_common * common_geo[:, None, :]
+            power_w = power_w + common_w
+        if self.num_terminals:
+            i_over_n = geo_received.max(axis=1)
         else:
-            i_over_n = np.zeros((len(envs), 0))
+            i_over_n = np.zeros((n, 0))
         i_over_n_db = _db(i_over_n)
         excess = np.maximum(i_over_n_db - config["geo_i_over_n_threshold_db"], 0.0)
-        penalty = config["geo_penalty_per_db"] * excess.sum(-1)
-        power_w = powers.sum(-1)
+        penalty = self.geo_penalty_per_db[envs] * excess.sum(-1)
+        demand = self.backlog[envs] / config["step_s"] if self.queues else None
+        if decision.common_fraction is not None:
+            user_se = user_se + split_common_rate(common_se, user_se, demand)
+        served_se = user_se if demand is None else np.minimum(user_se, demand)
         consumed = power_w / config["pa_efficiency"] + config["circuit_power_w"]
-        mean_se = user_se.mean(-1)
-        energy_efficiency = self.bandwidth_hz * user_se.sum(-1) / consumed
+        mean_se = served_se.mean(-1)
+        energy_efficiency = self.bandwidth_hz * served_se.sum(-1) / consumed
         rate_term = mean_se
         if config["reward_type"] == "energy_efficiency":
             full = self.total_power_w / config["pa_efficiency"] + config["circuit_power_w"]
             rate_term = mean_se * full / consumed
+        reward = rate_term - penalty
+        backlog_left = np.maximum(self.backlog[envs] - served_se * config["step_s"], 0.0)
+        backlog_cost: NDArray[np.float64] = np.zeros(n)
+        if self.queues:
+            backlog_cost = self.backlog_cost[envs] * backlog_left.mean(-1)
+            reward = reward - backlog_cost
+        switching_cost: NDArray[np.float64] = np.zeros(n)
+        if self.switching:
+            switching_cost = self._switching_cost(envs, decision.colour, powers)
+            reward = reward - switching_cost
         return Outcome(
             user_se=user_se,
             i_over_n_db=i_over_n_db,
             beam_power_w=powers,
             power_w=power_w,
-            reward=rate_term - penalty,
+            reward=reward,
             penalty=penalty,
             energy_efficiency=energy_efficiency,
+            served_se=served_se,
+            common_se=common_se,
+            backlog_left=backlog_left,
+            switching_cost=switching_cost,
+            backlog_cost=backlog_cost,
         )
+
+    def _switching_cost(
+        self, envs: NDArray[np.int64], colour: NDArray[np.int64], powers: NDArray[np.float64]
+    ) -> NDArray[np.float64]:
+        """Cost of the beams' sub-band and power changes from the previous step, ``(n,)``."""
+        config = self.config
+        switched = (colour != self.previous_colour[envs]).mean(-1)
+        change = np.abs(powers / self.beam_cap_w - self.previous_fraction[envs]).mean(-1)
+        cost = config["beam_switch_cost"] * switched + config["power_change_cost"] * change
+        return np.where(self.has_previous[envs], cost, 0.0)
 
     # ---------------------------------------------------------------- observation, step
     @property
     def observation_size(self) -> int:
         """Length of an observation."""
         k, m = self.num_users, self.num_terminals
-        return 5 * k + k * (k - 1) // 2 + k * m + 5 * m + 1
+        return (
+            5 * k + k * (k - 1) // 2 + k * m + 5 * m + 1 + k * self.queues + 2 * k * self.switching
+        )
 
     def observations(self, envs: NDArray[np.int64]) -> NDArray[np.float32]:
         """Observations of ``envs``, ``(n, observation_size)``; see the env's docstring."""
@@ -455,7 +717,18 @@ class SatelliteCore:
             self.previous_i_over_n_db[envs] / SNR_SCALE_DB,
             (self.steps[envs] / self.config["episode_length"])[:, None],
         ]
+        if self.queues:
+            parts.append(self.backlog[envs] / self.config["step_s"] / BACKLOG_SCALE_SE)
+        if self.switching:
+            parts += [
+                self.previous_colour[envs] / max(self.num_subbands, 1),
+                self.previous_fraction[envs],
+            ]
         return np.concatenate(parts, axis=1).astype(np.float32)
+
+    def groups(self, envs: NDArray[np.int64]) -> list[tuple[SatelliteCore, NDArray[np.int64]]]:
+        """The cores that hold ``envs`` and the positions in ``envs`` of theirs: just this one."""
+        return [(self, np.arange(len(envs)))]
 
     def step(
         self, envs: NDArray[np.int64], decision: Decision, rngs: Sequence[np.random.Generator]
@@ -466,7 +739,7 @@ class SatelliteCore:
             Rewards, truncation flags and info arrays, one row per env.
         """
         outcome = self.evaluate(envs, decision)
-        info = {
+        info: dict[str, NDArray[Any]] = {
             "user_se_bps_hz": outcome.user_se,
             "user_rate_bps": outcome.user_se * self.bandwidth_hz,
             "sum_se_bps_hz": outcome.user_se.sum(-1),
@@ -480,16 +753,60 @@ class SatelliteCore:
             "beam_subband": decision.colour.copy(),
             "precoder": decision.precoder.copy(),
         }
+        info.update(self._sequential_info(outcome, decision))
         self.previous_i_over_n_db[envs] = outcome.i_over_n_db
+        self.previous_colour[envs] = decision.colour
+        self.previous_fraction[envs] = outcome.beam_power_w / self.beam_cap_w
+        self.has_previous[envs] = True
+        self.backlog[envs] = outcome.backlog_left
         self.steps[envs] += 1
         truncated = self.steps[envs] >= self.config["episode_length"]
         dt = self.config["step_s"]
         self.user_offsets_m[envs] += dt * self.user_velocity_mps[envs]
-        for i in envs:
+        dropped = np.zeros((len(envs), self.num_users))
+        for row, i in enumerate(envs):
             rng = rngs[i]
             arriving = rng.random(self.num_users) < self.config["arrival_probability"]
             positions, velocity = self._new_users(i, rng)
             self.user_offsets_m[i, arriving] = positions[arriving]
             self.user_velocity_mps[i, arriving] = velocity[arriving]
+            self.fresh[i, arriving] = True
+            if self.queues:
+                dropped[row] = self._queue_arrivals(i, rng, arriving)
+        if self.queues:
+            info["dropped_bit_per_hz"] = dropped
         self._draw_channels(envs, rngs)
         return outcome.reward, truncated, info
+
+    def _queue_arrivals(
+        self, i: int, rng: np.random.Generator, replaced: NDArray[np.bool_]
+    ) -> NDArray[np.float64]:
+        """Add a step of arrivals to env ``i``'s backlogs; new users bring new loads.
+
+        Returns:
+            What the full buffers dropped [bit/Hz], ``(K,)``.
+        """
+        loads = self._new_loads(rng)
+        self.load_se[i, replaced] = loads[replaced]
+        self.backlog[i, replaced] = 0.0  # a departed user's backlog leaves with it
+        backlog = self.backlog[i] + self._arrivals(i, rng)
+        cap = self.config["max_backlog_bit_per_hz"]
+        self.backlog[i] = np.minimum(backlog, cap)
+        return np.maximum(backlog - cap, 0.0)
+
+    def _sequential_info(self, outcome: Outcome, decision: Decision) -> dict[str, NDArray[Any]]:
+        """Info arrays of the v1 features that are on (none in v0)."""
+        info: dict[str, NDArray[Any]] = {}
+        if self.queues:
+            info["served_se_bps_hz"] = outcome.served_se
+            info["backlog_left_bit_per_hz"] = outcome.backlog_left
+            info["backlog_cost"] = outcome.backlog_cost
+        if self.switching:
+            info["switching_cost"] = outcome.switching_cost
+        if self.rate_splitting:
+            fraction = decision.common_fraction
+            info["common_se_bps_hz"] = outcome.common_se
+            info["common_power_w"] = self.total_power_w * (
+                np.zeros(len(outcome.common_se)) if fraction is None else fraction
+            )
+        return info

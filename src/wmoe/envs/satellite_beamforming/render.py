@@ -6,12 +6,14 @@ pass's ground track, the users, the GEO terminals (green, red above the protecti
 after a step, each beam's footprint (the nadir 3 dB beam width) at its user, coloured by its
 sub-band (grey: full reuse) and as opaque as its share of the beam power cap, labelled with
 the user's spectral efficiency. Beams are drawn at the users' current positions (they moved
-by ``user_speed_mps * step_s`` since the step, far less than a beam width).
+by ``user_speed_mps * step_s`` since the step, far less than a beam width). ``-v1`` draws each
+env with the renderer of its episode's band (:class:`TaskMixRenderer`).
 """
 
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 from matplotlib import colormaps
@@ -22,6 +24,7 @@ from numpy.typing import NDArray
 from wmoe.envs.rendering import BlitFigure, StateRenderer
 from wmoe.envs.satellite_beamforming.core import PRECODERS, SatelliteCore
 from wmoe.envs.satellite_beamforming.geometry import pass_time_s
+from wmoe.envs.satellite_beamforming.tasks import BANDS, TaskMixCore
 
 FULL_REUSE_COLOUR = "#7f7f7f"
 KM = 1e3  # [m]
@@ -159,3 +162,36 @@ class SatelliteRenderer(StateRenderer):
             ]
         self._text.text = "\n".join(lines)
         return self.canvas.frame()
+
+
+class TaskMixRenderer(StateRenderer):
+    """Draws the envs of a :class:`~.tasks.TaskMixCore`: each with its band's renderer.
+
+    Args:
+        core: The v1 core (read only).
+        num_envs: Number of environments the core holds.
+    """
+
+    core: TaskMixCore
+
+    def __init__(self, core: TaskMixCore, num_envs: int) -> None:
+        super().__init__(core, num_envs)
+        self.renderers = {
+            band: SatelliteRenderer(sub, num_envs) for band, sub in core.cores.items()
+        }
+
+    def reset(self, envs: NDArray[np.int64]) -> None:
+        """``envs`` started new episodes: forget their last steps in every band's renderer."""
+        super().reset(envs)
+        for renderer in self.renderers.values():
+            renderer.reset(envs)
+
+    def record_step(self, envs: NDArray[np.int64], info: dict[str, NDArray[Any]]) -> None:
+        """Remember the step's info in every band's renderer."""
+        super().record_step(envs, info)
+        for renderer in self.renderers.values():
+            renderer.record_step(envs, info)
+
+    def frame(self, env: int) -> NDArray[np.uint8]:
+        """Env ``env``'s state, drawn by the renderer of its current band."""
+        return self.renderers[BANDS[int(self.core.task[env, 0])]].frame(env)

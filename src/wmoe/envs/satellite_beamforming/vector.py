@@ -1,4 +1,4 @@
-"""Native batched ``wmoe/SatelliteBeamforming-v0``: one core for all sub-envs.
+"""Native batched ``wmoe/SatelliteBeamforming-v0`` and ``-v1``: one core for all sub-envs.
 
 It reproduces ``SyncVectorEnv`` over :class:`SatelliteBeamformingEnv` for the same seeds and
 autoreset mode (see :class:`~wmoe.envs.core_env.CoreVectorEnv`), computing the precoders and
@@ -10,7 +10,7 @@ from __future__ import annotations
 from wmoe.envs.core_env import CoreVectorEnv
 from wmoe.envs.satellite_beamforming.actions import ActionCodec
 from wmoe.envs.satellite_beamforming.core import SatelliteCore
-from wmoe.envs.satellite_beamforming.env import SatelliteBinding
+from wmoe.envs.satellite_beamforming.env import SatelliteBinding, SatelliteV1Binding
 
 
 class SatelliteBeamformingVectorEnv(CoreVectorEnv):
@@ -35,3 +35,10 @@ class SatelliteBeamformingVectorEnv(CoreVectorEnv):
     def codec(self) -> ActionCodec:
         """The action codec."""
         return self.binding.codec
+
+
+class SatelliteBeamformingV1VectorEnv(SatelliteBeamformingVectorEnv):
+    """``num_envs`` ``wmoe/SatelliteBeamforming-v1`` envs stepped together (args as v0's)."""
+
+    binding_class = SatelliteV1Binding
+    binding: SatelliteV1Binding

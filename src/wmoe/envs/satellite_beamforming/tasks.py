@@ -1,0 +1,159 @@
+"""Per-episode task draws of ``wmoe/SatelliteBeamforming-v1`` over one simulator core per band.
+
+Each episode draws its task, one factor after another from the env's generator: the band
+(``band_weights``), the user distribution (``user_distribution_weights``), the GEO terminal
+layout (``geo_layout_weights``) and the reward profile (``reward_profile_weights``); a factor
+whose weights are null takes its fixed key. The envs of a band live in that band's
+:class:`~.core.SatelliteCore` (each band has its own carrier, bandwidth, EIRP, array and
+terminals, TR 38.821 Table 6.1.1.1-1), so :class:`TaskMixCore` only draws tasks, routes envs
+to their band's core and appends the task to the observation (``expose_task``). Every core
+keeps all ``B`` rows; an env's rows in the other bands' cores are idle.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from wmoe.envs.satellite_beamforming.config import (
+    BAND_PRESETS,
+    REWARD_PROFILES,
+    TASK_WEIGHT_KEYS,
+    USER_DISTRIBUTIONS,
+)
+from wmoe.envs.satellite_beamforming.core import Decision, SatelliteCore
+
+BANDS = tuple(BAND_PRESETS)
+"""Bands in the order of ``band_weights``."""
+FACTORS = ("band", "user_distribution", "geo_layout", "reward_profile")
+"""Task factors in the order they are drawn and exposed."""
+CHOICES = {factor: choices for factor, choices in TASK_WEIGHT_KEYS.values()}
+
+
+def profile_weights(config: dict[str, Any], profile: str) -> tuple[float, float]:
+    """``(geo_penalty_per_db, backlog_cost_per_bit_per_hz)`` of a reward profile.
+
+    Args:
+        config: A validated v1 config.
+        profile: One of :data:`~.config.REWARD_PROFILES`.
+    """
+    geo = config["geo_penalty_per_db"]
+    backlog = config["backlog_cost_per_bit_per_hz"]
+    if profile == "protect_geo":
+        geo = config["protect_geo_penalty_per_db"]
+    elif profile == "low_latency":
+        backlog = config["low_latency_backlog_cost"]
+    return float(geo), float(backlog)
+
+
+class TaskMixCore:
+    """``batch_size`` satellite envs, each on the task drawn for its episode.
+
+    Args:
+        config: A config validated by :class:`~.config.SatelliteV1Config`.
+        batch_size: Number of environments.
+    """
+
+    def __init__(self, config: dict[str, Any], batch_size: int) -> None:
+        self.config = config
+        self.weights: dict[str, NDArray[np.float64] | None] = {}
+        for key, (factor, _) in TASK_WEIGHT_KEYS.items():
+            weights = config[key]
+            self.weights[factor] = (
+                None if weights is None else np.asarray(weights) / float(np.sum(weights))
+            )
+        bands = [
+            band
+            for index, band in enumerate(BANDS)
+            if (self.weights["band"] is None and band == config["band"])
+            or (self.weights["band"] is not None and self.weights["band"][index] > 0.0)
+        ]
+        self.cores = {band: SatelliteCore({**config, "band": band}, batch_size) for band in bands}
+        first = self.cores[bands[0]]
+        self.num_users, self.num_subbands = first.num_users, first.num_subbands
+        self.num_terminals = first.num_terminals
+        self.task = np.zeros((batch_size, len(FACTORS)), dtype=np.int64)  # choice indices
+        self.task[:, 0] = BANDS.index(bands[0])
+
+    # ---------------------------------------------------------------------------- tasks
+    def _draw(self, factor: str, rng: np.random.Generator) -> int:
+        """Index of the choice of ``factor`` for a new episode (the fixed key if not drawn)."""
+        weights = self.weights[factor]
+        if weights is None:
+            return CHOICES[factor].index(self.config[factor])
+        return int(rng.choice(len(weights), p=weights))
+
+    def band_core(self, env: int) -> SatelliteCore:
+        """The core that holds env ``env`` in its current episode."""
+        return self.cores[BANDS[int(self.task[env, 0])]]
+
+    def groups(self, envs: NDArray[np.int64]) -> list[tuple[SatelliteCore, NDArray[np.int64]]]:
+        """Each band's core with the positions in ``envs`` of the envs it holds."""
+        bands = self.task[envs, 0]
+        return [
+            (core, np.flatnonzero(bands == BANDS.index(band)))
+            for band, core in self.cores.items()
+            if np.any(bands == BANDS.index(band))
+        ]
+
+    def reset(self, envs: NDArray[np.int64], rngs: Sequence[np.random.Generator]) -> None:
+        """Draw each env's task, then start its pass in its band's core."""
+        for i in envs:
+            self.task[i] = [self._draw(factor, rngs[i]) for factor in FACTORS]
+            core = self.band_core(i)
+            core.clustered[i] = USER_DISTRIBUTIONS[self.task[i, 1]] == "clustered"
+            core.geo_layout[i] = self.task[i, 2]
+            geo, backlog = profile_weights(self.config, REWARD_PROFILES[self.task[i, 3]])
+            core.geo_penalty_per_db[i], core.backlog_cost[i] = geo, backlog
+        for core, rows in self.groups(envs):
+            core.reset(envs[rows], rngs)
+
+    # ---------------------------------------------------------------- observation, step
+    @property
+    def observation_size(self) -> int:
+        """Length of an observation: the core's, plus the task's one-hot blocks if exposed."""
+        size = next(iter(self.cores.values())).observation_size
+        if self.config["expose_task"]:
+            size += sum(len(CHOICES[factor]) for factor in FACTORS)
+        return size
+
+    def observations(self, envs: NDArray[np.int64]) -> NDArray[np.float32]:
+        """Observations of ``envs``, ``(n, observation_size)``."""
+        out = np.zeros((len(envs), self.observation_size), dtype=np.float32)
+        for core, rows in self.groups(envs):
+            out[rows, : core.observation_size] = core.observations(envs[rows])
+        if self.config["expose_task"]:
+            column = out.shape[1] - sum(len(CHOICES[factor]) for factor in FACTORS)
+            for factor_index, factor in enumerate(FACTORS):
+                out[np.arange(len(envs)), column + self.task[envs, factor_index]] = 1.0
+                column += len(CHOICES[factor])
+        return out
+
+    def cell_colours(self, envs: NDArray[np.int64]) -> NDArray[np.int64]:
+        """Four-colour cell colour of each user, ``(n, K)`` (see ``SatelliteCore``)."""
+        colours = np.zeros((len(envs), self.num_users), dtype=np.int64)
+        for core, rows in self.groups(envs):
+            colours[rows] = core.cell_colours(envs[rows])
+        return colours
+
+    def step(
+        self, envs: NDArray[np.int64], decision: Decision, rngs: Sequence[np.random.Generator]
+    ) -> tuple[NDArray[np.float64], NDArray[np.bool_], dict[str, NDArray[Any]]]:
+        """Step every env in its band's core; rewards, truncations and info, one row per env."""
+        rewards = np.zeros(len(envs))
+        truncated = np.zeros(len(envs), dtype=np.bool_)
+        info: dict[str, NDArray[Any]] = {}
+        for core, rows in self.groups(envs):
+            part_rewards, part_truncated, part_info = core.step(
+                envs[rows], decision.rows(rows), rngs
+            )
+            rewards[rows], truncated[rows] = part_rewards, part_truncated
+            for key, values in part_info.items():
+                if key not in info:
+                    info[key] = np.zeros((len(envs), *values.shape[1:]), dtype=values.dtype)
+                info[key][rows] = values
+        info["task"] = self.task[envs].copy()
+        return rewards, truncated, info
