@@ -47,14 +47,18 @@ class FuzzSetup:
     caps: dict[str, float] = field(default_factory=dict)
 
 
-SETUPS: dict[str, FuzzSetup] = {
-    "wmoe/MultiBSReception-v0": FuzzSetup(
-        fixed=frozenset(
-            {"scenarios_dir", "scenario", "cache_dir", "bs_panel", "ue_antennas", "codebook"}
-            | {"user_grids", "user_stride"}  # data-dependent, and each subset builds a cache
-        ),
-        caps={"num_cooperating_bs": 4, "num_interferers": 20, "trajectory_step_users": 50},
+RECEPTION_SETUP = FuzzSetup(
+    fixed=frozenset(
+        {"scenarios_dir", "scenario", "cache_dir", "bs_panel", "ue_antennas", "codebook"}
+        | {"user_grids", "user_stride"}  # data-dependent, and each subset builds a cache
     ),
+    caps={"num_cooperating_bs": 4, "num_interferers": 20, "trajectory_step_users": 50},
+)
+SETUPS: dict[str, FuzzSetup] = {
+    "wmoe/MultiBSReception-v0": RECEPTION_SETUP,
+    "wmoe/MultiBSReception-v1": RECEPTION_SETUP,
+    "wmoe/MultiBSReceptionRSRP-v1": RECEPTION_SETUP,
+    "wmoe/MultiBSReceptionMobility-v1": RECEPTION_SETUP,
     "wmoe/ChannelAwareClassification-v0": FuzzSetup(fixed=SYSTEM_KEYS | {"link"}),
     "wmoe/ExpertRouting-v0": FuzzSetup(fixed=SYSTEM_KEYS),
     "wmoe/SatelliteBeamforming-v0": FuzzSetup(

@@ -47,6 +47,38 @@ ENV_TABLE: tuple[EnvSpecEntry, ...] = (
         baselines="wmoe.envs.multi_bs_reception.baselines",
     ),
     EnvSpecEntry(
+        env_id="wmoe/MultiBSReception-v1",
+        entry_point="wmoe.envs.multi_bs_reception.env:MultiBSReceptionV1Env",
+        vector_entry_point="wmoe.envs.multi_bs_reception.vector:MultiBSReceptionV1VectorEnv",
+        summary=(
+            "MultiBSReception with the TS 38.211 TPMI codebook, the 256-QAM MCS ceiling and "
+            "interferers with the TS 38.213 bandwidth term: the case study's location bandit."
+        ),
+        baselines="wmoe.envs.multi_bs_reception.baselines_v1",
+    ),
+    EnvSpecEntry(
+        env_id="wmoe/MultiBSReceptionRSRP-v1",
+        entry_point="wmoe.envs.multi_bs_reception.env:MultiBSReceptionRSRPV1Env",
+        vector_entry_point=("wmoe.envs.multi_bs_reception.vector:MultiBSReceptionRSRPV1VectorEnv"),
+        summary=(
+            "MultiBSReception-v1 observed through TS 38.133 RSRP reports (1 dB steps, "
+            "measurement error); pick the cooperative set, the gNB picks the TPMI."
+        ),
+        baselines="wmoe.envs.multi_bs_reception.baselines_v1",
+    ),
+    EnvSpecEntry(
+        env_id="wmoe/MultiBSReceptionMobility-v1",
+        entry_point="wmoe.envs.multi_bs_reception.env:MultiBSReceptionMobilityV1Env",
+        vector_entry_point=(
+            "wmoe.envs.multi_bs_reception.vector:MultiBSReceptionMobilityV1VectorEnv"
+        ),
+        summary=(
+            "Sequential MultiBSReception: UEs move along O1's streets reporting RSRP; "
+            "changing the cooperative set costs a handover interruption."
+        ),
+        baselines="wmoe.envs.multi_bs_reception.baselines_v1",
+    ),
+    EnvSpecEntry(
         env_id="wmoe/ChannelAwareClassification-v0",
         entry_point="wmoe.envs.channel_aware_classification.env:ChannelAwareClassificationEnv",
         vector_entry_point=(

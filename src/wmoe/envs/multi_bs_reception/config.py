@@ -1,13 +1,15 @@
-"""Config schema of ``wmoe/MultiBSReception-v0``: every key with its default, unit and range."""
+"""Config schemas of ``wmoe/MultiBSReception-v0`` and its v1 variants: keys, units and ranges."""
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, model_validator
+from pydantic.fields import FieldInfo
 
 from wmoe.config import ConfigSchema, Flag, Int, Number, Text, setting
 from wmoe.phy.nr_codebooks import TPMI_PORT_COUNTS
+from wmoe.phy.nr_measurements import SUBCARRIERS_PER_RB
 from wmoe.phy.nr_power_control import MAX_RESOURCE_BLOCKS
 from wmoe.scenarios.synthetic_o1 import SyntheticO1Config
 
@@ -16,6 +18,13 @@ SYNTHETIC_SCENARIO = SyntheticO1Config().name
 NR_MAX_UPLINK_LAYERS = 4
 # O1 has 18 BSs; the action space enumerates the C(18, N) cooperative sets.
 MAX_BASE_STATIONS = 18
+# Resource blocks of a 100 MHz carrier at 30 kHz subcarrier spacing (TS 38.101-1 Table 5.3.2-1).
+FULL_CARRIER_RB = 273
+
+CodebookName = Literal["dft", "3gpp-2port", "tpmi"]
+SeCeiling = Literal["none", "mcs-64qam", "mcs-256qam"]
+PrecoderSelection = Literal["agent", "expert"]
+UserSequence = Literal["uniform", "trajectory", "mobility"]
 
 
 class ReceptionConfig(ConfigSchema):
@@ -57,7 +66,7 @@ class ReceptionConfig(ConfigSchema):
     ue_antennas: Int = setting(
         4, "elements of the UE's single-polarised ULA", unit="count", ge=1, le=8
     )
-    codebook: Literal["dft", "3gpp-2port", "tpmi"] = setting(
+    codebook: CodebookName = setting(
         "dft",
         "UE precoder codebook, ranks 1..max_rank: oversampled DFT; 'tpmi': every TPMI of the "
         "TS 38.211 Sec. 6.3.1.5 PUSCH tables (Tables 6.3.1.5-1, -3 to -7; ue_antennas 2 or 4); "
@@ -69,7 +78,7 @@ class ReceptionConfig(ConfigSchema):
         "drop codewords that repeat an earlier one up to column order and phase (same rate "
         "for every channel; the DFT codebook of 4 antennas has 6 such rank-4 repeats)",
     )
-    se_ceiling: Literal["none", "mcs-64qam", "mcs-256qam"] = setting(
+    se_ceiling: SeCeiling = setting(
         "none",
         "cap each layer's rate log2(1 + SINR) at the highest spectral efficiency of a TS 38.214 "
         "MCS table: 'mcs-64qam' Table 5.1.3.1-1 (5.5547 bit/s/Hz), 'mcs-256qam' Table "
@@ -94,10 +103,11 @@ class ReceptionConfig(ConfigSchema):
         "'discrete': one index over (set, precoder); 'multi_discrete': [set, precoder]; "
         "'continuous': scores in [-1, 1] per BS (the top N form the set) and per codeword",
     )
-    precoder_selection: Literal["agent", "expert"] = setting(
+    precoder_selection: PrecoderSelection = setting(
         "agent",
         "'agent': the action picks the precoder; 'expert': the env applies the best precoder "
-        "for the chosen set (the case study's expert knowledge)",
+        "for the chosen set (the case study's expert knowledge; in NR the gNB picks the TPMI "
+        "from the UE's SRS, TS 38.214 Sec. 6.1.1.1)",
     )
     num_interferers: Int = setting(
         6,
@@ -125,19 +135,83 @@ class ReceptionConfig(ConfigSchema):
     )
     subcarrier_spacing_khz: Literal[15, 30, 60, 120] = setting(
         30,
-        "subcarrier spacing 15 * 2^mu of the interferers' allocation (TS 38.211 Table 4.2-1); "
-        "used only with interferer_num_rb",
+        "subcarrier spacing 15 * 2^mu (TS 38.211 Table 4.2-1) of the interferers' allocation "
+        "(with interferer_num_rb) and of the BSs' reference signals (with observe_rsrp)",
         unit="kHz",
     )
+    observe_position: Flag = setting(
+        True, "observe the UE's (x, y), normalised to the user area (the case study's state)"
+    )
+    observe_rsrp: Flag = setting(
+        False,
+        "append each BS's measured RSRP as the UE reports it: the TS 38.133 Table 10.1.6.1-1 "
+        "index RSRP_0..RSRP_126 (1 dB steps over -156..-31 dBm) divided by 126",
+    )
+    rsrp_error_std_db: Number = setting(
+        2.0,
+        "standard deviation of the Gaussian RSRP measurement error, independent per BS and "
+        "report (2 dB: 95 % of errors within the +-4.5 dB absolute accuracy of TS 38.133 "
+        "Sec. 10.1.2)",
+        unit="dB",
+        ge=0.0,
+        le=20.0,
+    )
+    bs_tx_power_dbm: Number = setting(
+        46.0,
+        "BS total downlink power, spread evenly over bs_num_rb resource blocks: the reference "
+        "signal power per resource element of the RSRP (an assumption; 46 dBm over 273 RB: "
+        "10.85 dBm per RE)",
+        unit="dBm",
+        ge=0.0,
+        le=80.0,
+    )
+    bs_num_rb: Int = setting(
+        FULL_CARRIER_RB,
+        "resource blocks of the BSs' downlink carrier (273: 100 MHz at 30 kHz, TS 38.101-1 "
+        "Table 5.3.2-1)",
+        unit="count",
+        ge=1,
+        le=MAX_RESOURCE_BLOCKS,
+    )
+    observe_current_set: Flag = setting(
+        False, "append the current cooperative set (1 for each of its BSs, else 0)"
+    )
     observe_rx_power: Flag = setting(
-        False, "append each BS's per-antenna receive SNR to the observation [dB / 50]"
+        False, "append each BS's per-antenna receive SNR to the observation [dB / 50] (genie)"
     )
     observe_interference: Flag = setting(
-        False, "append each BS's interference over thermal to the observation [dB / 20]"
+        False, "append each BS's interference over thermal to the observation [dB / 20] (genie)"
     )
-    user_sequence: Literal["uniform", "trajectory"] = setting(
+    user_sequence: UserSequence = setting(
         "uniform",
-        "'uniform': a fresh uniform user each step; 'trajectory': walk DeepMIMO's user order",
+        "'uniform': a fresh uniform user each step; 'trajectory': walk DeepMIMO's user order; "
+        "'mobility': a UE moves along the grid rows (streets) at ue_speed_mps, with the channel "
+        "of the nearest grid user",
+    )
+    ue_speed_mps: Number = setting(
+        8.33,
+        "UE speed of 'mobility' (8.33 m/s = 30 km/h, the vehicular UE speed of TR 38.913 Sec. 6.1)",
+        unit="m/s",
+        ge=0.0,
+        le=100.0,
+    )
+    step_duration_s: Number = setting(
+        0.1, "time between decisions (one step)", unit="s", ge=1e-3, le=10.0
+    )
+    street_change_probability: Number = setting(
+        0.5,
+        "probability that a 'mobility' UE reaching a row end continues on a uniformly drawn "
+        "row instead of turning back",
+        ge=0.0,
+        le=1.0,
+    )
+    reassociation_latency_s: Number = setting(
+        0.0,
+        "interruption when the cooperative set changes: the step's rate is lost for this time "
+        "of step_duration_s (TS 38.133 Sec. 6.1.1 handover interruption, ~30 ms); 0: free",
+        unit="s",
+        ge=0.0,
+        le=10.0,
     )
     trajectory_step_users: Int = setting(
         1, "users advanced per step of 'trajectory'", unit="count", ge=1, le=100_000
@@ -167,13 +241,70 @@ class ReceptionConfig(ConfigSchema):
                 "or codebook='dft'"
             )
         if self.interferer_num_rb is not None:
-            occupied_hz = self.interferer_num_rb * 12 * self.subcarrier_spacing_khz * 1e3
-            if occupied_hz > self.bandwidth_hz:
-                raise ValueError(
-                    f"interferer_num_rb={self.interferer_num_rb} resource blocks of 12 x "
-                    f"{self.subcarrier_spacing_khz} kHz subcarriers occupy {occupied_hz:g} Hz, "
-                    f"more than bandwidth_hz={self.bandwidth_hz:g}; allocate at most "
-                    f"{int(self.bandwidth_hz // (12 * self.subcarrier_spacing_khz * 1e3))} "
-                    "resource blocks"
-                )
+            self._check_fits_bandwidth("interferer_num_rb", self.interferer_num_rb)
+        if self.observe_rsrp:
+            self._check_fits_bandwidth("bs_num_rb", self.bs_num_rb)
+        if not (
+            self.observe_position
+            or self.observe_rsrp
+            or self.observe_current_set
+            or self.observe_rx_power
+            or self.observe_interference
+        ):
+            raise ValueError(
+                "every observe_* key is False, so the observation would be empty; set "
+                "observe_position or observe_rsrp to True"
+            )
+        if self.reassociation_latency_s > self.step_duration_s:
+            raise ValueError(
+                f"reassociation_latency_s={self.reassociation_latency_s} exceeds "
+                f"step_duration_s={self.step_duration_s}: an interruption longer than a step "
+                "is not modelled; shorten the latency or lengthen the step"
+            )
         return self
+
+    def _check_fits_bandwidth(self, key: str, num_rb: int) -> None:
+        """Raise if ``num_rb`` resource blocks do not fit into ``bandwidth_hz``."""
+        rb_hz = SUBCARRIERS_PER_RB * self.subcarrier_spacing_khz * 1e3
+        if num_rb * rb_hz > self.bandwidth_hz:
+            raise ValueError(
+                f"{key}={num_rb} resource blocks of 12 x {self.subcarrier_spacing_khz} kHz "
+                f"subcarriers occupy {num_rb * rb_hz:g} Hz, more than bandwidth_hz="
+                f"{self.bandwidth_hz:g}; use at most {int(self.bandwidth_hz // rb_hz)} "
+                "resource blocks"
+            )
+
+
+def _default(key: str, value: Any) -> Any:
+    """The :class:`ReceptionConfig` field ``key`` (meaning, unit, range) with another default."""
+    field: FieldInfo = ReceptionConfig.model_fields[key]
+    return FieldInfo.merge_field_infos(field, default=value)
+
+
+V1_INTERFERER_P0_DBM = -100.0
+"""P0 of the v1 interferers: with 273 RB the median interference over thermal is a few dB."""
+
+
+class ReceptionV1Config(ReceptionConfig):
+    """Config of ``wmoe/MultiBSReception-v1``: the v0 keys with 3GPP-grounded defaults."""
+
+    codebook: CodebookName = _default("codebook", "tpmi")
+    se_ceiling: SeCeiling = _default("se_ceiling", "mcs-256qam")
+    interferer_num_rb: Int | None = _default("interferer_num_rb", FULL_CARRIER_RB)
+    interferer_p0_dbm: Number = _default("interferer_p0_dbm", V1_INTERFERER_P0_DBM)
+
+
+class ReceptionRSRPV1Config(ReceptionV1Config):
+    """Config of ``wmoe/MultiBSReceptionRSRP-v1``: v1, observing measured RSRP reports."""
+
+    observe_position: Flag = _default("observe_position", False)
+    observe_rsrp: Flag = _default("observe_rsrp", True)
+    precoder_selection: PrecoderSelection = _default("precoder_selection", "expert")
+
+
+class ReceptionMobilityV1Config(ReceptionRSRPV1Config):
+    """Config of ``wmoe/MultiBSReceptionMobility-v1``: moving UEs, re-association costs."""
+
+    user_sequence: UserSequence = _default("user_sequence", "mobility")
+    observe_current_set: Flag = _default("observe_current_set", True)
+    reassociation_latency_s: Number = _default("reassociation_latency_s", 0.03)

@@ -6,8 +6,17 @@ cross-polarised UPAs jointly equalises them with a linear MMSE receiver. With ev
 channel ``H_b`` (ports x UE antennas) the stacked channel of the set has Gram matrix
 ``sum_{b in S} H_b^H H_b``, so the post-MMSE SINR of stream ``k`` is
 ``1 / [(I + rho W^H (sum_b H_b^H H_b) W)^{-1}]_{kk} - 1`` with ``rho = P_tx / (N_0 B F)``
-(Tse & Viswanath, Sec. 8.3.3), and the reward is ``sum_k log2(1 + SINR_k)`` [bit/s/Hz]; with
+(Tse & Viswanath, Sec. 8.3.3), and the rate is ``sum_k log2(1 + SINR_k)`` [bit/s/Hz]; with
 ``se_ceiling`` each term is capped at the highest spectral efficiency of a TS 38.214 MCS table.
+The reward is the rate, less the share ``reassociation_latency_s / step_duration_s`` of it in
+a step whose set differs from the UE's current set (the interruption of a handover).
+
+With ``observe_rsrp`` the UE reports each BS's downlink RSRP per resource element as TS
+38.215/38.133 define it (:mod:`wmoe.phy.nr_measurements`): the reference-signal power per
+resource element (``bs_tx_power_dbm`` over ``bs_num_rb`` resource blocks) times the mean
+channel gain per BS port and UE antenna. The gain is the uplink one (``mean_gain_db``), which
+is the downlink one by reciprocity on a TDD carrier such as O1's 3.5 GHz band n78. A fresh
+measurement error is drawn each step.
 
 State is held as arrays with a leading batch dimension; each batch member draws its users from
 its own ``numpy.random.Generator`` so that a batch of ``B`` reproduces ``B`` single
@@ -28,9 +37,18 @@ from numpy.typing import NDArray
 
 from wmoe.config import ConfigError
 from wmoe.envs.multi_bs_reception.config import SYNTHETIC_SCENARIO
+from wmoe.envs.multi_bs_reception.mobility import StreetTracks, move_along_tracks, street_tracks
 from wmoe.paths import default_data_dir
 from wmoe.phy.codebook import Codebook, canonical_column, make_codebook
 from wmoe.phy.nr_mcs import MCS_TABLES, cap_sinr
+from wmoe.phy.nr_measurements import (
+    HIGHEST_RSRP_REPORT,
+    measure_rsrp_dbm,
+    reference_signal_power_per_re_dbm,
+    rsrp_per_re_dbm,
+    rsrp_report_dbm,
+    rsrp_report_index,
+)
 from wmoe.phy.nr_power_control import pusch_tx_power_dbm
 from wmoe.phy.receivers import mmse_sinr_from_gram, sum_rate
 from wmoe.phy.units import dbm_to_watt, thermal_noise_dbm
@@ -214,10 +232,76 @@ class ReceptionCore:
         self.elapsed = np.zeros(batch_size, dtype=np.int64)
         self._draws = np.zeros((batch_size, DRAW_BUFFER), dtype=np.int64)
         self._draw_pos = np.full(batch_size, DRAW_BUFFER, dtype=np.int64)
+        # The set serving each UE: its N strongest BSs at the start of an episode (initial
+        # access), then the last chosen set.
+        self.current_set = np.zeros(batch_size, dtype=np.int64)
+        # Share of a step's rate lost when the set changes (handover interruption).
+        self.reassociation_loss = float(config["reassociation_latency_s"]) / float(
+            config["step_duration_s"]
+        )
+        self.rs_power_per_re_dbm = reference_signal_power_per_re_dbm(
+            float(config["bs_tx_power_dbm"]), int(config["bs_num_rb"])
+        )
+        # Last RSRP report of each BS, TS 38.133 indices RSRP_0..RSRP_126 (with observe_rsrp).
+        self.rsrp_report = np.zeros((batch_size, self.num_bs), dtype=np.int64)
+        self.mobile = config["user_sequence"] == "mobility"
+        positions = self.data.user_positions[:, :2]
+        self._area_low = positions.min(axis=0)
+        self._area_span = np.maximum(positions.max(axis=0) - self._area_low, 1e-9)
+        self.tracks: StreetTracks | None = (
+            street_tracks(self.data.user_positions) if self.mobile else None
+        )
+        self.track = np.zeros(batch_size, dtype=np.int64)
+        self.distance_m = np.zeros(batch_size)  # along the track [m]
+        self.heading = np.ones(batch_size, dtype=np.int64)
 
     def rx_snr_db(self, users: NDArray[np.int64]) -> NDArray[np.float64]:
         """(len(users), BSs) mean receive SNR per BS port and UE antenna, without interference."""
         return np.asarray(self.channels.mean_gain_db[users] + 10.0 * np.log10(self.snr_scale))
+
+    def true_rsrp_dbm(self, users: NDArray[np.int64]) -> NDArray[np.float64]:
+        """(len(users), BSs) true downlink RSRP per resource element [dBm] (-inf: no path)."""
+        return rsrp_per_re_dbm(self.rs_power_per_re_dbm, self.channels.mean_gain_db[users])
+
+    def measure_rsrp_report(
+        self, users: NDArray[np.int64], rng: np.random.Generator
+    ) -> NDArray[np.int64]:
+        """(len(users), BSs) RSRP report indices of fresh measurements drawn from ``rng``."""
+        measured = measure_rsrp_dbm(
+            self.true_rsrp_dbm(users), float(self.config["rsrp_error_std_db"]), rng
+        )
+        return rsrp_report_index(measured)
+
+    def reported_rsrp_dbm(self, envs: NDArray[np.int64]) -> NDArray[np.float64]:
+        """(len(envs), BSs) the last reported RSRP of ``envs``, as its bin's lower edge [dBm]."""
+        return rsrp_report_dbm(self.rsrp_report[envs])
+
+    def _measure(self, envs: NDArray[np.int64], generators: Sequence[np.random.Generator]) -> None:
+        """Draw the RSRP reports of ``envs``' current UEs (with ``observe_rsrp``)."""
+        if not self.config["observe_rsrp"]:
+            return
+        for env in envs:
+            self.rsrp_report[env] = self.measure_rsrp_report(
+                self.user[env : env + 1], generators[env]
+            )[0]
+
+    def ue_position_m(self, envs: NDArray[np.int64]) -> NDArray[np.float64]:
+        """(len(envs), 2) UE (x, y) [m]: on its track with mobility, else its grid user's."""
+        if self.tracks is None:
+            return np.asarray(self.data.user_positions[self.user[envs], :2], dtype=np.float64)
+        return self.tracks.position_m(self.track[envs], self.distance_m[envs])
+
+    def top_n_sets(self, score: NDArray[np.float64]) -> NDArray[np.int64]:
+        """The set of the N BSs with the highest ``score`` (rows, BSs); ties to the lower BS."""
+        top = np.argsort(-score, axis=1, kind="stable")[:, : self.bs_sets.shape[1]]
+        return self.set_index_of(np.sort(top, axis=1))
+
+    def reward_factor(
+        self, envs: NDArray[np.int64], set_index: NDArray[np.int64]
+    ) -> NDArray[np.float64]:
+        """(len(envs),) share of the rate a step keeps: ``1 - loss`` where the set changes."""
+        changed = set_index != self.current_set[envs]
+        return np.asarray(1.0 - self.reassociation_loss * changed)
 
     def _interference_over_thermal_db(self) -> NDArray[np.float64]:
         """Per-BS interference over thermal [dB] from the configured co-channel UEs.
@@ -270,9 +354,22 @@ class ReceptionCore:
         return drawn
 
     def reset(self, envs: NDArray[np.int64], generators: Sequence[np.random.Generator]) -> None:
-        """Start new episodes for ``envs``: a random first user, step counter at zero."""
-        self.user[envs] = self._draw_users(envs, generators)
+        """Start new episodes for ``envs``: a random first user, step counter at zero.
+
+        A mobile UE starts at a uniform grid user with a uniform heading. Every UE starts served
+        by its N strongest BSs (by true RSRP: initial access).
+        """
+        if self.tracks is None:
+            self.user[envs] = self._draw_users(envs, generators)
+        else:
+            for env in envs:
+                self.user[env] = generators[env].integers(0, self.num_users)
+                self.heading[env] = 2 * generators[env].integers(0, 2) - 1
+            self.track[envs] = self.tracks.track_of_user[self.user[envs]]
+            self.distance_m[envs] = self.tracks.distance_of_user(self.user[envs])
         self.elapsed[envs] = 0
+        self.current_set[envs] = self.top_n_sets(self.channels.mean_gain_db[self.user[envs]])
+        self._measure(envs, generators)
 
     def advance(
         self, envs: NDArray[np.int64], generators: Sequence[np.random.Generator]
@@ -281,16 +378,41 @@ class ReceptionCore:
         self.elapsed[envs] += 1
         if self.config["user_sequence"] == "uniform":
             self.user[envs] = self._draw_users(envs, generators)
-        else:
+        elif self.tracks is None:
             self.user[envs] = (
                 self.user[envs] + self.config["trajectory_step_users"]
             ) % self.num_users
+        else:
+            track, distance, heading = move_along_tracks(
+                self.tracks,
+                self.track[envs],
+                self.distance_m[envs],
+                self.heading[envs],
+                float(self.config["ue_speed_mps"]) * float(self.config["step_duration_s"]),
+                float(self.config["street_change_probability"]),
+                [generators[env] for env in envs],
+            )
+            self.track[envs], self.distance_m[envs], self.heading[envs] = track, distance, heading
+            self.user[envs] = self.tracks.nearest_user(track, distance)
+        self._measure(envs, generators)
         return np.asarray(self.elapsed[envs] >= self.config["episode_length"])
 
     def observations(self, envs: NDArray[np.int64]) -> NDArray[np.float32]:
         """Return (len(envs), obs_dim) observations of the current users."""
         users = self.user[envs]
-        obs = self.normalized_positions[users]
+        obs: NDArray[np.float32] = np.zeros((len(envs), 0), dtype=np.float32)
+        if self.config["observe_position"]:
+            obs = self.normalized_positions[users]
+            if self.tracks is not None:
+                position = (self.ue_position_m(envs) - self._area_low) / self._area_span
+                obs = np.clip(position, 0.0, 1.0).astype(np.float32)
+        if self.config["observe_rsrp"]:
+            reports = (self.rsrp_report[envs] / HIGHEST_RSRP_REPORT).astype(np.float32)
+            obs = np.concatenate([obs, reports], axis=1)
+        if self.config["observe_current_set"]:
+            members = np.zeros((len(envs), self.num_bs), dtype=np.float32)
+            members[np.arange(len(envs))[:, None], self.bs_sets[self.current_set[envs]]] = 1.0
+            obs = np.concatenate([obs, members], axis=1)
         if self.config["observe_rx_power"]:
             power = np.clip(self.rx_snr_db(users) / 50.0, -2.0, 2.0).astype(np.float32)
             obs = np.concatenate([obs, power], axis=1)
@@ -360,15 +482,24 @@ class ReceptionCore:
         )
 
     def oracle(
-        self, users: NDArray[np.int64]
+        self, users: NDArray[np.int64], current_sets: NDArray[np.int64] | None = None
     ) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float64]]:
-        """Exhaustive search over every set and codeword: (set, precoder, rate) per user."""
+        """Exhaustive search over every set and codeword: (set, precoder, reward) per user.
+
+        Args:
+            users: The users.
+            current_sets: Each user's current set; with a re-association loss the search
+                maximises the reward (rate times :meth:`reward_factor`). None: the rate.
+        """
         best_set = np.zeros(len(users), dtype=np.int64)
         best_precoder = np.zeros(len(users), dtype=np.int64)
         best_rate = np.full(len(users), -np.inf)
+        all_sets = np.arange(self.num_sets)
         for i, user in enumerate(users):
-            all_sets = np.arange(self.num_sets)
             rates = self.codeword_rates(self.set_gram(np.full(self.num_sets, user), all_sets))
+            if current_sets is not None and self.reassociation_loss > 0.0:
+                keep = np.where(all_sets == current_sets[i], 1.0, 1.0 - self.reassociation_loss)
+                rates *= keep[:, None]
             flat = int(rates.argmax())
             best_set[i], best_precoder[i] = divmod(flat, rates.shape[1])
             best_rate[i] = rates.flat[flat]
@@ -395,10 +526,14 @@ class ReceptionCore:
         Returns:
             Rewards [bit/s/Hz], truncation flags and per-env info arrays (leading axis ``envs``):
             ``rate``, ``bs_set``, ``precoder``, ``expert_precoder``, ``expert_rate``,
-            ``user_index`` and, with ``info_oracle``, ``oracle_rate`` and ``regret``.
+            ``user_index``; with a re-association loss ``reassociated`` (the set changed);
+            with mobility ``ue_position_m``; with ``info_oracle``, ``oracle_rate`` (the best
+            reward of the step, re-association loss included) and ``regret``.
         """
         users = self.user[envs].copy()
         result = self.evaluate(users, set_index, precoder)
+        current_sets = self.current_set[envs].copy()
+        reward = result.rate
         info: dict[str, NDArray[Any]] = {
             "rate": result.rate,
             "bs_set": self.bs_sets[set_index],
@@ -407,9 +542,15 @@ class ReceptionCore:
             "expert_rate": result.expert_rate,
             "user_index": users,
         }
+        if self.reassociation_loss > 0.0:
+            reward = result.rate * self.reward_factor(envs, set_index)
+            info["reassociated"] = set_index != current_sets
+        if self.tracks is not None:
+            info["ue_position_m"] = self.ue_position_m(envs)
         if self.config["info_oracle"]:
-            oracle_rate = self.oracle(users)[2]
+            oracle_rate = self.oracle(users, current_sets)[2]
             info["oracle_rate"] = oracle_rate
-            info["regret"] = oracle_rate - result.rate
+            info["regret"] = oracle_rate - reward
+        self.current_set[envs] = set_index
         truncated = self.advance(envs, generators)
-        return result.rate, truncated, info
+        return reward, truncated, info

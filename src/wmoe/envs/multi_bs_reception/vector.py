@@ -1,4 +1,4 @@
-"""Native batched ``wmoe/MultiBSReception-v0``: one :class:`ReceptionCore` for all sub-envs.
+"""Native batched ``wmoe/MultiBSReception-v0`` and v1 variants: one core for all sub-envs.
 
 It reproduces ``SyncVectorEnv`` over :class:`MultiBSReceptionEnv` exactly (observations,
 rewards, flags and infos, including Gymnasium's ``_key`` info masks) for the same seeds and
@@ -13,7 +13,12 @@ from numpy.typing import NDArray
 
 from wmoe.envs.core_env import CoreVectorEnv
 from wmoe.envs.multi_bs_reception.core import ReceptionCore
-from wmoe.envs.multi_bs_reception.env import ReceptionBinding
+from wmoe.envs.multi_bs_reception.env import (
+    ReceptionBinding,
+    ReceptionMobilityV1Binding,
+    ReceptionRSRPV1Binding,
+    ReceptionV1Binding,
+)
 
 
 class MultiBSReceptionVectorEnv(CoreVectorEnv):
@@ -37,3 +42,24 @@ class MultiBSReceptionVectorEnv(CoreVectorEnv):
     def action_masks(self) -> NDArray[np.bool_]:
         """(num_envs, mask size) valid actions for MaskablePPO."""
         return self.binding.action_masks(self._all)
+
+
+class MultiBSReceptionV1VectorEnv(MultiBSReceptionVectorEnv):
+    """``num_envs`` ``wmoe/MultiBSReception-v1`` environments stepped together (args as v0's)."""
+
+    binding_class = ReceptionV1Binding
+    binding: ReceptionV1Binding
+
+
+class MultiBSReceptionRSRPV1VectorEnv(MultiBSReceptionVectorEnv):
+    """``num_envs`` ``wmoe/MultiBSReceptionRSRP-v1`` environments stepped together."""
+
+    binding_class = ReceptionRSRPV1Binding
+    binding: ReceptionRSRPV1Binding
+
+
+class MultiBSReceptionMobilityV1VectorEnv(MultiBSReceptionVectorEnv):
+    """``num_envs`` ``wmoe/MultiBSReceptionMobility-v1`` environments stepped together."""
+
+    binding_class = ReceptionMobilityV1Binding
+    binding: ReceptionMobilityV1Binding
