@@ -119,6 +119,31 @@ def test_cross_entropy_through_the_chain_makes_the_expert_action_the_mode() -> N
     assert float(probs[0, 4]) > 0.9
 
 
+def test_categorical_prediction_learns_a_class_per_state_by_cross_entropy() -> None:
+    torch.manual_seed(0)
+    actor = _actor(spaces.Discrete(6), prediction="categorical")
+    states = torch.eye(3).repeat(22, 1)  # three states, 66 rows
+    classes = torch.tensor([4, 0, 2]).repeat(22)
+    x0 = 2.0 * torch.nn.functional.one_hot(classes, 6).float() - 1.0
+    t = torch.tensor([1, 3])
+    noisy = torch.randn(2, 6)
+    # The loss is the cross-entropy of the denoiser's logits, and the implied noise is the one
+    # that the expected one-hot score 2 p - 1 leaves in x_t.
+    logits = actor.denoiser(noisy, t, states[:2])
+    implied = actor.schedule.noise_from_x0(noisy, t, 2.0 * logits.softmax(-1) - 1.0)
+    torch.testing.assert_close(actor.predict_noise(noisy, t, states[:2]), implied)
+    for _ in range(200):
+        loss = actor.denoising_loss(states, x0)
+        actor.optimizer.zero_grad()
+        loss.backward()
+        actor.optimizer.step()
+    actor.set_training_mode(False)
+    with torch.no_grad():
+        assert actor(torch.eye(3), deterministic=True).tolist() == [4, 0, 2]
+        sampled = torch.stack([actor(torch.eye(3)) for _ in range(20)])
+    assert (sampled == torch.tensor([4, 0, 2])).float().mean() > 0.9
+
+
 def test_expert_replay_buffer_keeps_expert_actions_with_their_transitions() -> None:
     box = spaces.Box(np.array([0, -2], np.float32), np.array([4, 2], np.float32))
     observation_space = spaces.Box(-np.inf, np.inf, (1,), dtype=np.float32)
@@ -173,6 +198,11 @@ def test_inference_steps_pick_an_even_subsequence_ending_at_the_last_step() -> N
             r"noise_conditioned_routing needs an MoE network",
         ),
         (lambda: _actor(spaces.Discrete(3), logit_scale=0.0), r"logit_scale must be > 0"),
+        (
+            lambda: _actor(spaces.Box(-1, 1, (2,)), prediction="categorical"),
+            r"prediction='categorical' needs a Discrete action space",
+        ),
+        (lambda: _actor(spaces.Discrete(3), prediction="x0"), r"prediction must be one of"),
         (
             lambda: _actor(
                 spaces.Box(-1, 1, (2,)), network="moe-soft", noise_conditioned_routing=True

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import torch
 
-from wmoe.agents.evaluate import agent_policy
+from wmoe.agents.evaluate import agent_policy, baseline_policies
 from wmoe.agents.hyperparams import load_defaults, merge_hyperparameters
 from wmoe.agents.reception_diagnostics import decision_diagnostics
 from wmoe.agents.registry import get_algorithm
@@ -131,12 +131,14 @@ def test_bad_settings_raise(
 
 
 @pytest.mark.slow
-def test_learns_the_small_scenario_within_1e4_steps(reception_config: dict[str, Any]) -> None:
+def test_learns_the_small_scenario_above_strongest_n_within_1e4_steps(
+    reception_config: dict[str, Any],
+) -> None:
     """The packaged hyperparameters at 1e4 steps, deterministic actions on episodes 1000+.
 
-    Measured (seed 0): 91.3 % of the oracle's rate; strongest-N reaches 93.6 % and random
-    34 % on the same episodes, so the agent does not beat strongest-N yet; its sets reach
-    96.2 % of the expert rate for them (the precoder part is the weaker one).
+    Measured (seed 0): 98.4 % of the oracle's rate against strongest-N's 93.6 % on the same
+    episodes (random: 34 %); 73 distinct sets, the expert codeword on 96.6 % of steps. Without
+    the Fourier features of the position: 91.0 %, the expert codeword on 16 % of steps.
     """
     entry = get_algorithm("two_part")
     defaults, _ = load_defaults(entry, ENV_ID)
@@ -147,5 +149,8 @@ def test_learns_the_small_scenario_within_1e4_steps(reception_config: dict[str, 
     model = new_model(entry, venv, hyperparameters, seed=0).learn(10_000)
     env = gym.make(ENV_ID, **hyperparameters["env_kwargs"])
     diagnostics = decision_diagnostics(env, agent_policy(model, None), 10, seed=1000)
-    assert diagnostics.oracle_rate_share >= 0.88
+    strongest_n = baseline_policies(ENV_ID, seed=0)["strongest_n"]
+    reference = decision_diagnostics(env, strongest_n, 10, seed=1000)
+    assert diagnostics.oracle_rate_share > reference.oracle_rate_share + 0.02
+    assert diagnostics.expert_codeword_share >= 0.8
     assert diagnostics.distinct_sets >= 10

@@ -33,6 +33,7 @@ def test_noising_is_inverted_by_the_true_noise() -> None:
     t = torch.tensor([0, 1, 2, 3, 4, 2])
     x_t = schedule.add_noise(x0, t, noise)
     torch.testing.assert_close(schedule.predict_x0(x_t, t, noise), x0)
+    torch.testing.assert_close(schedule.noise_from_x0(x_t, t, x0), noise)
 
 
 def _oracle(schedule: VPSchedule, x0: torch.Tensor) -> NoisePredictor:

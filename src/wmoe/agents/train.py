@@ -42,6 +42,7 @@ from wmoe.agents.registry import AlgorithmEntry, check_action_space, get_algorit
 from wmoe.agents.runs import env_name, existing_run, run_folder, run_ids
 from wmoe.agents.vec_env import make_sb3_vec_env
 from wmoe.moe_policies.callback import MoELoggingCallback
+from wmoe.moe_policies.fourier import features_extractor_kwargs
 from wmoe.moe_policies.presets import resolve_network
 
 EVAL_SEED_OFFSET = 10_000
@@ -163,7 +164,9 @@ def new_model(
     entry: AlgorithmEntry, venv: VecEnv, hyperparameters: dict[str, Any], seed: int
 ) -> BaseAlgorithm:
     """A fresh model of ``entry`` on ``venv`` built from a run's hyperparameters."""
-    policy_kwargs = {"network": hyperparameters["policy"], **hyperparameters["policy_kwargs"]}
+    policy_kwargs = features_extractor_kwargs(
+        {"network": hyperparameters["policy"], **hyperparameters["policy_kwargs"]}
+    )
     return entry.algorithm(
         entry.policy,
         venv,

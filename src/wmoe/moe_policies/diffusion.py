@@ -81,6 +81,11 @@ class VPSchedule(nn.Module):
         alpha_bar = self._column(self.alpha_bars, t)
         return (x_t - (1 - alpha_bar).sqrt() * noise) / alpha_bar.sqrt()
 
+    def noise_from_x0(self, x_t: Tensor, t: Tensor, x0: Tensor) -> Tensor:
+        """The noise that :meth:`add_noise` put in ``x_t`` if it started from ``x0``."""
+        alpha_bar = self._column(self.alpha_bars, t)
+        return (x_t - alpha_bar.sqrt() * x0) / (1 - alpha_bar).sqrt()
+
     def posterior(self, x0: Tensor, x_t: Tensor, t: Tensor) -> tuple[Tensor, Tensor]:
         """Mean and variance of ``q(x_{t-1} | x_t, x_0)`` (Ho et al., eq. 6-7)."""
         alpha_bar = self._column(self.alpha_bars, t)

@@ -12,6 +12,20 @@ preset):
   AI-Generated Content Services", IEEE TMC 2024). ``logit_scale`` bounds how peaked a policy
   can be: the largest probability ratio between two actions is ``exp(2 * logit_scale)``.
 
+What the denoiser predicts (``prediction``):
+
+- ``"noise"`` (default): ``eps(x_t, t, s)``, trained by the noise-prediction loss (Ho et al.,
+  NeurIPS 2020);
+- ``"categorical"`` (``Discrete`` actions only): logits of the action ``p(a | x_t, t, s)``,
+  trained by cross-entropy on the target action; the chain's ``x_0`` estimate is the expected
+  one-hot score ``2 p - 1`` and its noise the one that estimate implies. This is the
+  categorical parametrisation of continuous diffusion for categorical data (Dieleman et al.,
+  "Continuous diffusion for categorical data", 2022): a proper scoring rule on the class
+  instead of a squared error on 31 of 32 entries being -1. On expert codewords of the
+  reception env's small scenario (20k (state, set) samples, 15k updates of the 256x64 body)
+  it matched the expert on 37 % of held-out draws against 28 % for noise prediction (a
+  plain classifier: 40 %).
+
 Stochastic actions come from DDPM chains (the training sampler), or from DDIM over
 ``inference_steps`` evenly spaced steps. Deterministic actions (``predict(...,
 deterministic=True)``) depend on the observation only: ``M = eval_candidates`` DDIM chains
@@ -48,6 +62,7 @@ from wmoe.moe_policies.sb3_policies import MoEContinuousCritic, OffPolicyCriticM
 from wmoe.moe_policies.spec import NetworkSpec, build_body
 
 SUPPORTED_ACTION_SPACES = (spaces.Box, spaces.Discrete)
+PREDICTIONS = ("noise", "categorical")
 CANDIDATE_NOISE_SEED = 0
 
 
@@ -84,7 +99,12 @@ class DiffusionActor(BasePolicy):
         logit_scale: Discrete actions: logits are ``logit_scale * x_0``.
         inference_steps: Steps of stochastic inference (DDIM); None for the DDPM chain.
         eval_candidates: Fixed-noise chains of deterministic acting.
+        prediction: ``"noise"`` or ``"categorical"`` (``Discrete`` actions; see the module
+            docstring).
         normalize_images: As SB3.
+
+    Raises:
+        ValueError: On a bad ``logit_scale``, ``eval_candidates`` or ``prediction``.
     """
 
     action_space: spaces.Box | spaces.Discrete
@@ -106,9 +126,16 @@ class DiffusionActor(BasePolicy):
         logit_scale: float = 5.0,
         inference_steps: int | None = None,
         eval_candidates: int = 8,
+        prediction: str = "noise",
         normalize_images: bool = True,
     ) -> None:
         self.discrete = isinstance(action_space, spaces.Discrete)
+        if prediction not in PREDICTIONS:
+            raise ValueError(f"prediction must be one of {PREDICTIONS}, got {prediction!r}")
+        if prediction == "categorical" and not self.discrete:
+            raise ValueError(
+                f"prediction='categorical' needs a Discrete action space, got {action_space}"
+            )
         super().__init__(
             observation_space,
             action_space,
@@ -124,6 +151,7 @@ class DiffusionActor(BasePolicy):
         self.network = network
         self.activation_fn = activation_fn
         self.logit_scale = logit_scale
+        self.prediction = prediction
         self.noise_conditioned_routing = noise_conditioned_routing
         self.time_embed_dim = time_embed_dim
         self.action_dim = (
@@ -166,8 +194,16 @@ class DiffusionActor(BasePolicy):
             logit_scale=self.logit_scale,
             inference_steps=self.inference_steps,
             eval_candidates=len(self.candidate_noise),
+            prediction=self.prediction,
         )
         return data
+
+    def predict_noise(self, x_t: Tensor, t: Tensor, features: Tensor) -> Tensor:
+        """``eps(x_t, t, s)``: the denoiser output, or the noise implied by its categorical x_0."""
+        output: Tensor = self.denoiser(x_t, t, features)
+        if self.prediction == "noise":
+            return output
+        return self.schedule.noise_from_x0(x_t, t, 2.0 * output.softmax(dim=-1) - 1.0)
 
     def sample_x0(self, features: Tensor, generator: torch.Generator | None = None) -> Tensor:
         """DDPM sample of ``x_0`` for ``features`` (differentiable through the chain).
@@ -177,14 +213,14 @@ class DiffusionActor(BasePolicy):
         """
         with scaled_aux(self.denoiser, 1.0 / self.schedule.num_steps):
             return ddpm_sample(
-                self.denoiser, self.schedule, features, self.action_dim, generator=generator
+                self.predict_noise, self.schedule, features, self.action_dim, generator=generator
             )
 
     def infer_x0(self, features: Tensor) -> Tensor:
         """Stochastic ``x_0`` for acting: DDIM over ``inference_steps``, or the DDPM chain."""
         if self._inference_subsequence is not None:
             return ddim_sample(
-                self.denoiser,
+                self.predict_noise,
                 self.schedule,
                 features,
                 self.action_dim,
@@ -196,7 +232,7 @@ class DiffusionActor(BasePolicy):
         """``(B, M, action_dim)`` deterministic ``x_0``: DDIM chains from the fixed noises."""
         batch, count = len(features), len(self.candidate_noise)
         x0 = ddim_sample(
-            self.denoiser,
+            self.predict_noise,
             self.schedule,
             features.repeat_interleave(count, dim=0),
             self.action_dim,
@@ -210,10 +246,16 @@ class DiffusionActor(BasePolicy):
         return F.log_softmax(self.logit_scale * x0, dim=-1)
 
     def denoising_loss(self, features: Tensor, x0: Tensor) -> Tensor:
-        """Noise-prediction loss of the denoiser on target actions ``x_0`` (Ho et al. 2020)."""
+        """Denoiser loss on target actions ``x_0`` at a random step of each row.
+
+        Noise prediction: the squared error of the predicted noise (Ho et al. 2020).
+        Categorical: the cross-entropy of the predicted action (``x_0``'s largest entry).
+        """
         t = torch.randint(0, self.schedule.num_steps, (len(x0),), device=x0.device)
         noise = torch.randn_like(x0)
         predicted = self.denoiser(self.schedule.add_noise(x0, t, noise), t, features)
+        if self.prediction == "categorical":
+            return F.cross_entropy(predicted, x0.argmax(dim=-1))
         return F.mse_loss(predicted, noise)
 
     def forward(self, obs: PyTorchObs, deterministic: bool = False) -> Tensor:
@@ -304,6 +346,7 @@ class DiffusionSACPolicy(OffPolicyCriticMixin, BasePolicy):
         logit_scale: Discrete actions: logits are ``logit_scale * x_0``.
         inference_steps: Steps of stochastic DDIM inference; None for the DDPM chain.
         eval_candidates: Fixed-noise chains of deterministic acting (``M``).
+        prediction: What the denoiser predicts, ``"noise"`` or ``"categorical"``.
         n_critics: Q-networks per critic (2: clipped double Q).
         features_extractor_class: SB3 features extractor (one per network, not shared).
         features_extractor_kwargs: Its kwargs.
@@ -335,6 +378,7 @@ class DiffusionSACPolicy(OffPolicyCriticMixin, BasePolicy):
         logit_scale: float = 5.0,
         inference_steps: int | None = None,
         eval_candidates: int = 8,
+        prediction: str = "noise",
         n_critics: int = 2,
         features_extractor_class: type[BaseFeaturesExtractor] = FlattenExtractor,
         features_extractor_kwargs: dict[str, Any] | None = None,
@@ -375,6 +419,7 @@ class DiffusionSACPolicy(OffPolicyCriticMixin, BasePolicy):
             "logit_scale": logit_scale,
             "inference_steps": inference_steps,
             "eval_candidates": eval_candidates,
+            "prediction": prediction,
         }
         self.critic_kwargs = {
             "observation_space": observation_space,

@@ -9,8 +9,11 @@ The survey's case study (Sec. V-A) splits the reception decision in two:
   Twin critics ``Q(s, m)`` over the observation and the set's multi-hot ``m`` value a set;
 - the **precoder part** is a diffusion model (:class:`~wmoe.agents.diffusion_sac.DiffusionActor`
   over the ``C`` codewords, its denoiser an MLP or MoE body from ``network``) conditioned on
-  ``[s, m]``: the chain generates codeword logits for the chosen set. Deterministic acting
-  takes the codeword of highest mean probability over fixed-noise DDIM chains.
+  ``[s, m]``: the chain generates codeword scores for the chosen set. Its denoiser predicts
+  the codeword's distribution (``prediction="categorical"``, the default here: the expert
+  codeword is a class, and cross-entropy learned it where noise prediction collapsed onto a
+  few codewords; see :mod:`wmoe.agents.diffusion_sac.policies`). Deterministic acting takes
+  the codeword of highest mean probability over fixed-noise DDIM chains.
 
 Actions are the env's ``continuous`` form: ``+1`` for the chosen BSs and ``-1`` for the others,
 then ``+1`` for the chosen codeword and ``-1`` for the others, so the env decodes exactly the
@@ -64,6 +67,8 @@ class TwoPartPolicy(BasePolicy):
         logit_scale: Codeword logits are ``logit_scale * x_0``.
         inference_steps: Steps of stochastic DDIM inference; None for the DDPM chain.
         eval_candidates: Fixed-noise chains of deterministic acting.
+        prediction: What the precoder's denoiser predicts: ``"categorical"`` (the codeword's
+            logits) or ``"noise"``.
         n_critics: Set critics (the minimum is used).
         features_extractor_class: Must be a flattening extractor without parameters.
         features_extractor_kwargs: Its kwargs.
@@ -96,6 +101,7 @@ class TwoPartPolicy(BasePolicy):
         logit_scale: float = 5.0,
         inference_steps: int | None = None,
         eval_candidates: int = 8,
+        prediction: str = "categorical",
         n_critics: int = 2,
         features_extractor_class: type[BaseFeaturesExtractor] = FlattenExtractor,
         features_extractor_kwargs: dict[str, Any] | None = None,
@@ -138,6 +144,7 @@ class TwoPartPolicy(BasePolicy):
             "logit_scale": logit_scale,
             "inference_steps": inference_steps,
             "eval_candidates": eval_candidates,
+            "prediction": prediction,
         }
         self.features_extractor = self.make_features_extractor()
         features_dim = self.features_extractor.features_dim

@@ -21,11 +21,12 @@ from one replay buffer, each on the signal that is real for it:
 - **Precoder part, by imitation.** The diffusion model, conditioned on the observation and
   the chosen set's multi-hot, learns to generate the expert codeword of the replayed set
   (``info["expert_precoder"]``, exact for that set whatever the agent's own codeword was),
-  written as scores ``2 one_hot - 1``, with the denoising loss (Ho et al. 2020). (The
-  cross-entropy through the sampling chain that :class:`~wmoe.agents.diffusion_sac.DiffusionSAC`
-  uses did not leave the uniform distribution within 600 updates on the small scenario,
-  where the denoising loss learns.) It never imitates a set: for the set there is no
-  expert, only the reward.
+  written as scores ``2 one_hot - 1``, with the denoiser's loss at a random noise level:
+  cross-entropy on the codeword with the default categorical denoiser (Dieleman et al. 2022),
+  or noise prediction (Ho et al. 2020). (The cross-entropy through the whole sampling chain
+  that :class:`~wmoe.agents.diffusion_sac.DiffusionSAC` uses did not leave the uniform
+  distribution within 600 updates on the small scenario.) It never imitates a set: for the
+  set there is no expert, only the reward.
 
 **Teacher labels** (``teacher_labels > 0``, off by default) are a separate, *privileged*
 setting: the oracle's set (exhaustive search) for that many labelled users, drawn once with
