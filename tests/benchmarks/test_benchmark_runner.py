@@ -56,6 +56,20 @@ def test_force_reruns_a_finished_suite_with_equal_results(
     assert _returns(ResultStore(copy)) == _returns(finished_store)
 
 
+def test_only_forces_the_matching_cells(
+    tmp_path: Path, tiny_suite: Suite, finished_store: ResultStore
+) -> None:
+    copy = tmp_path / "copy.sqlite"
+    shutil.copy(finished_store.path, copy)
+    baselines = [cell for cell in expand_cells(tiny_suite) if cell.is_baselines]
+    pattern = "*/baselines"
+    summary = run_suite(tiny_suite, ResultStore(copy), force=True, only=[pattern], progress=False)
+    assert (summary.total, summary.already_done, summary.ran) == (len(baselines), 0, 1)
+    assert _returns(ResultStore(copy)) == _returns(finished_store)
+    with pytest.raises(ValueError, match=r"--only nope/\* matches no cell of suite"):
+        run_suite(tiny_suite, ResultStore(copy), only=["nope/*"], progress=False)
+
+
 def test_every_policy_sees_the_same_test_episodes(
     tiny_suite: Suite, finished_store: ResultStore, reception_config: dict[str, Any]
 ) -> None:

@@ -27,7 +27,7 @@ def test_shipped_suites_load_and_expand() -> None:
         "wmoe/ChannelAwareClassification-v0",
         "wmoe/ExpertRouting-v0",
         "wmoe/SatelliteBeamforming-v0",
-        "wmoe/MultiAccess-v0",
+        "wmoe/MultiAccess-v1",
     }
 
 
@@ -56,7 +56,8 @@ def _with(data: dict[str, Any], path: list[Any], value: Any) -> str:
         (
             ["envs", "wmoe/MultiBSReception-v0", "reference"],
             "genie",
-            "unknown reference 'genie'; valid: strongest_n, best_sinr_n, oracle, best",
+            "unknown reference 'genie'; valid: strongest_n, best_sinr_n, nearest_n, "
+            "nearest_n_fixed, knn_oracle, oracle, best",
         ),
         (["agents", 0, "envs"], ["wmoe/MultiAccess-v0"], "not in the suite's envs; valid:"),
         (["matched_plain"], "moe-top1", "matched_plain 'moe-top1' is an MoE"),

@@ -33,6 +33,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         workers=args.workers,
         ray_address=args.ray_address,
         force=args.force,
+        only=args.only,
     )
     print(
         f"{summary.total} cells: {summary.already_done} already done, {summary.ran} run now, "
@@ -97,6 +98,14 @@ def add_benchmark_parser(subparsers: Any) -> None:
         "127.0.0.1 with --workers CPUs",
     )
     run.add_argument("--force", action="store_true", help="rerun cells already finished")
+    run.add_argument(
+        "--only",
+        action="append",
+        default=[],
+        metavar="PATTERN",
+        help="run only the cells whose name matches this shell pattern, e.g. "
+        "'MultiAccess-v1/*/dqn/*' (repeatable)",
+    )
     run.set_defaults(func=_cmd_run)
     status.set_defaults(func=_cmd_status)
     report.add_argument("-o", "--output", default=None, help="folder of the written files")

@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import multiprocessing
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
 from pathlib import Path
 
 from tqdm import tqdm
@@ -60,11 +61,17 @@ def run_suite(
     ray_address: str | None = None,
     force: bool = False,
     progress: bool = True,
+    only: Sequence[str] = (),
 ) -> RunSummary:
     """Validate ``suite``, then run the cells the store has not finished (all with ``force``).
 
+    With ``only``, just the cells whose name (e.g. ``MultiAccess-v1/default/dqn/moe-top2/seed0``)
+    matches one of these shell patterns (:func:`fnmatch.fnmatchcase`) are run (or forced);
+    the summary counts those cells.
+
     Raises:
-        ValueError: Unknown backend or fewer than one worker.
+        ValueError: Unknown backend, fewer than one worker, or ``only`` patterns that match
+            no cell.
         SuiteError: The suite fails a check that needs built envs (see
             :func:`wmoe.benchmarks.cells.check_cells`).
     """
@@ -75,6 +82,14 @@ def run_suite(
     start = time.perf_counter()
     cells = expand_cells(suite)
     check_cells(suite, cells)
+    if only:
+        cells = [cell for cell in cells if any(fnmatchcase(cell.name, p) for p in only)]
+        if not cells:
+            raise ValueError(
+                f"--only {' '.join(only)} matches no cell of suite {suite.name}; cell names "
+                "look like MultiBSReception-v0/default/ppo/moe-top2/seed0 or "
+                "MultiBSReception-v0/default/baselines"
+            )
     if force:
         store.delete(cell.key for cell in cells)
     finished = store.finished_keys()
