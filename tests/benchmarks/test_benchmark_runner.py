@@ -142,6 +142,32 @@ def test_killed_driver_reruns_only_unfinished_cells(
     assert _returns(store) == _returns(finished_store)  # same as the uninterrupted sweep
 
 
+def test_sigterm_to_the_driver_stops_its_workers(tmp_path: Path, tiny_suite_file: Path) -> None:
+    store_path = tmp_path / "terminated.sqlite"
+    command = [sys.executable, "-m", "wmoe.cli", "benchmark", "run", str(tiny_suite_file)]
+    command += ["--store", str(store_path), "--workers", "2"]
+    driver = subprocess.Popen(
+        command, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    deadline = time.monotonic() + 240
+    while time.monotonic() < deadline and driver.poll() is None:
+        if store_path.exists() and len(ResultStore(store_path).read()) >= 1:
+            break  # the workers are busy with agent cells now
+        time.sleep(0.1)
+    assert driver.poll() is None, "the sweep finished before it could be stopped"
+    os.kill(driver.pid, signal.SIGTERM)  # the driver only, as `kill PID` does
+    assert driver.wait(timeout=60) != 0
+    deadline = time.monotonic() + 30
+    survivors = True
+    while survivors and time.monotonic() < deadline:
+        try:
+            os.killpg(driver.pid, 0)  # any process left in the driver's group?
+            time.sleep(0.2)
+        except ProcessLookupError:
+            survivors = False
+    assert not survivors, "pool workers outlived the driver"
+
+
 def test_ray_backend_gives_the_local_results(
     tmp_path: Path, tiny_suite: Suite, finished_store: ResultStore
 ) -> None:

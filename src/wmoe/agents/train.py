@@ -143,7 +143,7 @@ def _normalize_kwargs(hyperparameters: dict[str, Any]) -> dict[str, Any] | None:
 
 
 @contextmanager
-def _sigterm_as_interrupt() -> Iterator[None]:
+def sigterm_as_interrupt() -> Iterator[None]:
     """Treat SIGTERM like Ctrl-C so an interrupted run still writes its checkpoint."""
 
     def handler(signum: int, frame: FrameType | None) -> None:
@@ -266,7 +266,7 @@ def train(args: TrainArgs) -> Path:
     model.set_logger(configure(str(folder / "log" / segment), log_formats))
     remaining = int(hyperparameters["n_timesteps"]) - model.num_timesteps
     try:
-        with _sigterm_as_interrupt():
+        with sigterm_as_interrupt():
             model.learn(
                 max(remaining, 0),
                 callback=_callbacks(args, entry, folder, eval_env, n_envs),

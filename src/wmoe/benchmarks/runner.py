@@ -24,6 +24,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from wmoe.agents.train import sigterm_as_interrupt
 from wmoe.benchmarks.cells import Cell, check_cells, expand_cells
 from wmoe.benchmarks.execute import CellResult, execute_cell
 from wmoe.benchmarks.store import ResultStore
@@ -105,15 +106,16 @@ def run_suite(
     )
     bar = tqdm(total=len(pending), unit="cell", disable=not progress, dynamic_ncols=True)
     try:
-        for cell, outcome in outcomes:
-            if isinstance(outcome, Exception):
-                summary.failed[cell.name] = f"{type(outcome).__name__}: {outcome}"
-                bar.write(f"failed: {cell.name}: {summary.failed[cell.name]}")
-            else:
-                store.write(cell, outcome)
-                summary.ran += 1
-            bar.set_postfix_str(cell.name, refresh=False)
-            bar.update()
+        with sigterm_as_interrupt():  # SIGTERM stops the workers as Ctrl-C does
+            for cell, outcome in outcomes:
+                if isinstance(outcome, Exception):
+                    summary.failed[cell.name] = f"{type(outcome).__name__}: {outcome}"
+                    bar.write(f"failed: {cell.name}: {summary.failed[cell.name]}")
+                else:
+                    store.write(cell, outcome)
+                    summary.ran += 1
+                bar.set_postfix_str(cell.name, refresh=False)
+                bar.update()
     finally:
         bar.close()
         store.deregister_driver(driver)
@@ -135,6 +137,7 @@ def _pool_outcomes(cells: list[Cell], workers: int, runs_folder: Path) -> Iterat
         futures: dict[Future[CellResult], Cell] = {
             pool.submit(execute_cell, cell, runs_folder): cell for cell in cells
         }
+        completed = False
         try:
             while futures:
                 done, _ = wait(futures, return_when=FIRST_COMPLETED)
@@ -142,8 +145,21 @@ def _pool_outcomes(cells: list[Cell], workers: int, runs_folder: Path) -> Iterat
                     cell = futures.pop(future)
                     failure = future.exception()
                     yield cell, future.result() if failure is None else _as_exception(failure)
+            completed = True
         finally:
+            if not completed:
+                _stop_workers(pool)
             pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _stop_workers(pool: ProcessPoolExecutor) -> None:
+    """Terminate the pool's workers: an interrupted sweep abandons its unfinished cells.
+
+    Their results would never be stored (the driver alone writes the store), so letting them
+    run on would only keep the cores busy after the driver is gone.
+    """
+    for process in list((getattr(pool, "_processes", None) or {}).values()):
+        process.terminate()
 
 
 def _ray_outcomes(
