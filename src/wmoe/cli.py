@@ -319,7 +319,12 @@ def _cmd_tune(args: argparse.Namespace) -> int:
             seed=args.seed,
             env_kwargs=parse_key_values(args.env_kwargs),
         )
-        study = tune(settings)
+        if args.backend == "ray":
+            from wmoe.agents.tuning_ray import tune_on_ray
+
+            study = tune_on_ray(settings, args.ray_address, args.workers)
+        else:
+            study = tune(settings)
         finished = sum(t.state.name == "COMPLETE" for t in study.trials)
         print(f"study {study.study_name}: {len(study.trials)} trials, {finished} completed")
         print(best_entry(study, settings))
@@ -466,7 +471,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="Optuna search of an algorithm's hyperparameters on validation seeds",
         description="Each trial trains with a sample of hyperparams/search_spaces.yml and is "
         "scored on validation episodes (pruned by the median rule). Processes sharing "
-        "--storage and the study name share the trials.",
+        "--storage and the study name share the trials. --backend ray runs the same trials "
+        "as Ray Tune trials (OptunaSearch with TPE, median stopping rule), --workers at a "
+        "time, on a local Ray bound to 127.0.0.1 or the cluster at --ray-address; Ray has no "
+        "authentication to rely on: anyone who can reach its ports can run code on its nodes.",
     )
     tune_parser.add_argument("--algo", required=True, help="algorithm, e.g. ppo")
     tune_parser.add_argument("--env", required=True, help="env id")
@@ -495,6 +503,21 @@ def build_parser() -> argparse.ArgumentParser:
     tune_parser.add_argument("--study-name", default=None, help="default <algo>-<env>-<policy>")
     tune_parser.add_argument("--seed", type=int, default=0, help="sampler and training seed")
     tune_parser.add_argument("--env-kwargs", nargs="*", help="key:value gym.make overrides")
+    tune_parser.add_argument(
+        "--backend",
+        choices=("optuna", "ray"),
+        default="optuna",
+        help="optuna: trials in this process (default); ray: Ray Tune trials, one CPU each",
+    )
+    tune_parser.add_argument(
+        "--workers", type=int, default=1, help="ray backend: trials at once (default 1)"
+    )
+    tune_parser.add_argument(
+        "--ray-address",
+        default=None,
+        help="ray backend: cluster to join (auto or host:port); default: a local Ray on "
+        "127.0.0.1 with --workers CPUs. Ray has no authentication: keep it off open networks",
+    )
     tune_parser.set_defaults(func=_cmd_tune)
 
     reproduce = sub.add_parser("reproduce", help="reproduce a paper's result table")

@@ -31,6 +31,7 @@ SETTINGS: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
     "diffusion_sac": ({"action_type": "continuous"}, OFF_POLICY),
     # BS scores pick the set, codeword scores the precoder (the env's continuous form).
     "two_part": ({"action_type": "continuous"}, OFF_POLICY),
+    "recurrent_ppo": (DISCRETE, {"n_steps": 64, "batch_size": 64}),
 }
 STEPS = 256
 

@@ -13,13 +13,13 @@ import pickle
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 import gymnasium as gym
 import numpy as np
 import yaml
 from numpy.typing import NDArray
-from sb3_contrib import MaskablePPO
+from sb3_contrib import MaskablePPO, RecurrentPPO
 from stable_baselines3.common.base_class import BaseAlgorithm
 
 from wmoe.agents.checkpoints import checkpoint_paths, latest_checkpoint
@@ -60,11 +60,16 @@ class EvaluationReport:
 def run_episodes(
     env: gym.Env[Any, Any], policy: Policy, n_episodes: int, seed: int
 ) -> tuple[NDArray[np.float64], float]:
-    """Returns of ``policy(obs, env)`` over ``n_episodes`` episodes seeded ``seed + i``."""
+    """Returns of ``policy(obs, env)`` over ``n_episodes`` episodes seeded ``seed + i``.
+
+    A policy with memory (an :class:`EpisodicPolicy`) is reset at each episode start.
+    """
     returns = np.zeros(n_episodes)
     steps = 0
     for episode in range(n_episodes):
         obs, _ = env.reset(seed=seed + episode)
+        if isinstance(policy, EpisodicPolicy):
+            policy.reset()
         done = False
         while not done:
             obs, reward, terminated, truncated, _ = env.step(policy(obs, env))
@@ -74,19 +79,60 @@ def run_episodes(
     return returns, steps / n_episodes
 
 
-def agent_policy(model: BaseAlgorithm, obs_normalizer: Any | None) -> Policy:
-    """Deterministic actions of ``model`` (with action masks when the env has them)."""
+@runtime_checkable
+class EpisodicPolicy(Protocol):
+    """A :data:`Policy` with memory across the steps of an episode, cleared by ``reset``."""
 
-    def act(obs: Any, env: gym.Env[Any, Any]) -> Any:
-        if obs_normalizer is not None:
-            obs = obs_normalizer.normalize_obs(obs)
+    def __call__(self, obs: Any, env: gym.Env[Any, Any]) -> Any:
+        """The action for ``obs``."""
+
+    def reset(self) -> None:
+        """Forget the episode so far (called after each ``env.reset``)."""
+
+
+class AgentPolicy:
+    """Deterministic actions of ``model`` (with action masks when the env has them).
+
+    A recurrent model (sb3-contrib's ``RecurrentPPO``) carries its LSTM state from step to
+    step and starts each episode from a zero state after :meth:`reset`, as in training.
+
+    Args:
+        model: The trained model.
+        obs_normalizer: The run's ``VecNormalize`` statistics, or None.
+    """
+
+    def __init__(self, model: BaseAlgorithm, obs_normalizer: Any | None) -> None:
+        self.model, self.obs_normalizer = model, obs_normalizer
+        self.recurrent = isinstance(model, RecurrentPPO)
+        self.state: tuple[NDArray[np.float32], ...] | None = None
+        self.episode_start = True
+
+    def reset(self) -> None:
+        """Start a new episode: the LSTM state goes back to zeros."""
+        self.state = None
+        self.episode_start = True
+
+    def __call__(self, obs: Any, env: gym.Env[Any, Any]) -> Any:
+        """The deterministic action for ``obs`` in ``env``."""
+        if self.obs_normalizer is not None:
+            obs = self.obs_normalizer.normalize_obs(obs)
         kwargs: dict[str, Any] = {"deterministic": True}
         masks = getattr(env.unwrapped, "action_masks", None)
-        if masks is not None and isinstance(model, MaskablePPO):
+        if masks is not None and isinstance(self.model, MaskablePPO):
             kwargs["action_masks"] = masks()
-        return model.predict(obs, **kwargs)[0]
+        if not self.recurrent:
+            return self.model.predict(obs, **kwargs)[0]
+        start = np.array([self.episode_start])
+        action, self.state = self.model.predict(
+            obs, state=self.state, episode_start=start, **kwargs
+        )
+        self.episode_start = False
+        return action
 
-    return act
+
+def agent_policy(model: BaseAlgorithm, obs_normalizer: Any | None) -> AgentPolicy:
+    """Deterministic actions of ``model`` (see :class:`AgentPolicy`)."""
+    return AgentPolicy(model, obs_normalizer)
 
 
 def baseline_policies(env_id: str, seed: int) -> dict[str, Policy]:

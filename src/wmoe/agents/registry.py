@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from gymnasium import spaces
-from sb3_contrib import QRDQN, MaskablePPO
+from sb3_contrib import QRDQN, MaskablePPO, RecurrentPPO
 from stable_baselines3 import A2C, DQN, PPO, SAC, TD3
 from stable_baselines3.common.base_class import BaseAlgorithm
 from stable_baselines3.common.policies import BasePolicy
@@ -20,6 +20,7 @@ from wmoe.moe_policies import (
     MoESACPolicy,
     MoETD3Policy,
 )
+from wmoe.moe_policies.recurrent import MoERecurrentActorCriticPolicy
 
 DISCRETE = (spaces.Discrete,)
 ON_POLICY_SPACES = (spaces.Discrete, spaces.MultiDiscrete, spaces.MultiBinary, spaces.Box)
@@ -61,6 +62,10 @@ ALGORITHMS: dict[str, AlgorithmEntry] = {
             "diffusion_sac", DiffusionSAC, DiffusionSACPolicy, (spaces.Discrete, spaces.Box)
         ),
         AlgorithmEntry("two_part", TwoPart, TwoPartPolicy, (spaces.Box,)),
+        # The network presets go after the LSTM (features -> LSTM -> MoE/MLP -> heads).
+        AlgorithmEntry(
+            "recurrent_ppo", RecurrentPPO, MoERecurrentActorCriticPolicy, ON_POLICY_SPACES
+        ),
     )
 }
 

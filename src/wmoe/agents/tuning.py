@@ -13,7 +13,9 @@ hopeless trials; the sampler is TPE.
 The study lives in an Optuna RDB storage (``sqlite:///study.db`` by default), so several
 ``wmoe tune`` processes pointed at the same storage and study name share the work. A MoE
 preset and its matched plain preset get the same budget by naming both (``--policy moe-top2
-mlp-matched``): one study each, the same trials and steps.
+mlp-matched``): one study each, the same trials and steps. ``--backend ray``
+(:mod:`wmoe.agents.tuning_ray`) runs the same trials (:func:`sample_trial`,
+:func:`train_and_score`) as Ray Tune trials into the same storage.
 """
 
 from __future__ import annotations
@@ -50,6 +52,9 @@ VALIDATION_FIRST_SEED = 500
 (``seeds.validation``), and their test episodes from 1,000,000 are never looked at."""
 
 Distribution = Mapping[str, Sequence[Any]]
+
+MEDIAN_STARTUP_TRIALS = 3
+"""Trials that finish before the median rule stops any (on either backend)."""
 
 
 def search_space(algo: str) -> dict[str, Distribution]:
@@ -128,14 +133,18 @@ def _split_kwargs(env_id: str, split: str) -> dict[str, Any]:
     return {}
 
 
+Report = Callable[[float, int], bool]
+"""``report(score, steps)``: a trial's validation score at a checkpoint; True stops the trial."""
+
+
 class PruningEvaluation(BaseCallback):
-    """Scores the policy on validation episodes at ``evaluations`` checkpoints; prunes.
+    """Scores the policy on validation episodes at ``evaluations`` checkpoints; may stop early.
 
     The checkpoints are at ``every, 2 every, ...`` env steps (the first ``_on_step`` at or
     past each), whatever the rollout length, so every trial reports the same steps.
 
     Args:
-        trial: The Optuna trial.
+        report: Called with each checkpoint's score and step; True stops training (pruned).
         env: The validation env (single).
         every: Env steps between checkpoints.
         evaluations: Number of checkpoints.
@@ -144,14 +153,14 @@ class PruningEvaluation(BaseCallback):
 
     def __init__(
         self,
-        trial: optuna.Trial,
+        report: Report,
         env: gym.Env[Any, Any],
         every: int,
         evaluations: int,
         episodes: int,
     ) -> None:
         super().__init__()
-        self.trial, self.env, self.every, self.episodes = trial, env, every, episodes
+        self.report, self.env, self.every, self.episodes = report, env, every, episodes
         self.evaluations = evaluations
         self.done = 0
         self.score = -math.inf
@@ -170,11 +179,72 @@ class PruningEvaluation(BaseCallback):
             return True
         self.done += 1
         self.score = self.evaluate()
-        self.trial.report(self.score, checkpoint)
-        if self.trial.should_prune():
+        if self.report(self.score, checkpoint):
             self.pruned = True
             return False
         return self.done < self.evaluations
+
+
+def trial_hyperparameters(
+    entry: AlgorithmEntry, base: dict[str, Any], overrides: Mapping[str, Any]
+) -> dict[str, Any]:
+    """The hyperparameters a trial trains with: ``base`` with a sample's ``overrides``.
+
+    A minibatch larger than the rollout is cut to the rollout (as rl-zoo does).
+    """
+    hyperparameters = merge_hyperparameters(entry, base, overrides)
+    if "n_steps" in hyperparameters and "batch_size" in hyperparameters:
+        rollout = int(hyperparameters["n_steps"]) * int(hyperparameters["n_envs"])
+        hyperparameters["batch_size"] = min(int(hyperparameters["batch_size"]), rollout)
+    return hyperparameters
+
+
+def sample_trial(
+    trial: optuna.Trial,
+    space: Mapping[str, Distribution],
+    entry: AlgorithmEntry,
+    base: dict[str, Any],
+) -> dict[str, Any]:
+    """Sample ``space`` in ``trial``; record the values as trained (user attr) and return them.
+
+    Returns:
+        The sampled hyperparameters, after :func:`trial_hyperparameters`' clamping; the trial's
+        user attr ``hyperparameters`` holds the same mapping.
+    """
+    overrides = sample(trial, space)
+    hyperparameters = trial_hyperparameters(entry, base, overrides)
+    used = {k: hyperparameters[k] for k in overrides}
+    trial.set_user_attr("hyperparameters", used)
+    return used
+
+
+def train_and_score(
+    args: TuneArgs, entry: AlgorithmEntry, hyperparameters: dict[str, Any], report: Report
+) -> float | None:
+    """Train one trial, reporting its validation score at each checkpoint.
+
+    Returns:
+        The trial's score (its last evaluation), or None when ``report`` stopped it.
+    """
+    n_envs = int(hyperparameters["n_envs"])
+    train_kwargs = deep_merge(hyperparameters, {"env_kwargs": _split_kwargs(args.env, "train")})
+    venv = make_training_env(args.env, train_kwargs, n_envs, args.seed)
+    check_action_space(entry, args.env, venv.action_space)
+    eval_kwargs = deep_merge(hyperparameters["env_kwargs"], _split_kwargs(args.env, "validation"))
+    eval_env = gym.make(args.env, **eval_kwargs)
+    model = new_model(entry, venv, hyperparameters, args.seed)
+    every = max(args.n_timesteps // args.evaluations, 1)
+    callback = PruningEvaluation(report, eval_env, every, args.evaluations, args.eval_episodes)
+    try:
+        model.learn(args.n_timesteps, callback=callback)
+        if callback.pruned:
+            return None
+        if callback.done < args.evaluations:  # learning stopped short of the last one
+            callback.score = callback.evaluate()
+        return callback.score
+    finally:
+        venv.close()
+        eval_env.close()
 
 
 def objective(args: TuneArgs, entry: AlgorithmEntry, base: dict[str, Any]) -> Any:
@@ -182,40 +252,22 @@ def objective(args: TuneArgs, entry: AlgorithmEntry, base: dict[str, Any]) -> An
     space = search_space(entry.name)
 
     def run_trial(trial: optuna.Trial) -> float:
-        overrides = sample(trial, space)
-        hyperparameters = merge_hyperparameters(entry, base, overrides)
-        n_envs = int(hyperparameters["n_envs"])
-        # A minibatch larger than the rollout is cut to the rollout (as rl-zoo does).
-        if "n_steps" in hyperparameters and "batch_size" in hyperparameters:
-            rollout = int(hyperparameters["n_steps"]) * n_envs
-            hyperparameters["batch_size"] = min(int(hyperparameters["batch_size"]), rollout)
-        trial.set_user_attr("hyperparameters", {k: hyperparameters[k] for k in overrides})
-        train_kwargs = deep_merge(hyperparameters, {"env_kwargs": _split_kwargs(args.env, "train")})
-        venv = make_training_env(args.env, train_kwargs, n_envs, args.seed)
-        check_action_space(entry, args.env, venv.action_space)
-        eval_kwargs = deep_merge(
-            hyperparameters["env_kwargs"], _split_kwargs(args.env, "validation")
-        )
-        eval_env = gym.make(args.env, **eval_kwargs)
-        model = new_model(entry, venv, hyperparameters, args.seed)
-        every = max(args.n_timesteps // args.evaluations, 1)
-        callback = PruningEvaluation(trial, eval_env, every, args.evaluations, args.eval_episodes)
-        try:
-            model.learn(args.n_timesteps, callback=callback)
-            if callback.pruned:
-                raise optuna.TrialPruned
-            if callback.done < args.evaluations:  # learning stopped short of the last one
-                callback.score = callback.evaluate()
-            return callback.score
-        finally:
-            venv.close()
-            eval_env.close()
+        overrides = sample_trial(trial, space, entry, base)
+
+        def report(score: float, steps: int) -> bool:
+            trial.report(score, steps)
+            return trial.should_prune()
+
+        score = train_and_score(args, entry, trial_hyperparameters(entry, base, overrides), report)
+        if score is None:
+            raise optuna.TrialPruned
+        return score
 
     return run_trial
 
 
-def tune(args: TuneArgs) -> optuna.Study:
-    """Run ``args.n_trials`` trials of the study (created or joined in ``args.storage``).
+def study_base(args: TuneArgs) -> tuple[AlgorithmEntry, dict[str, Any]]:
+    """The study's algorithm and the hyperparameters its trials start from.
 
     Raises:
         ValueError: Unknown algorithm, env, preset or hyperparameter, or no search space.
@@ -234,6 +286,16 @@ def tune(args: TuneArgs) -> optuna.Study:
         entry,
     )
     search_space(entry.name)
+    return entry, base
+
+
+def tune(args: TuneArgs) -> optuna.Study:
+    """Run ``args.n_trials`` trials of the study (created or joined in ``args.storage``).
+
+    Raises:
+        ValueError: Unknown algorithm, env, preset or hyperparameter, or no search space.
+    """
+    entry, base = study_base(args)
     study = _shared(
         lambda: optuna.create_study(
             study_name=args.name(),
@@ -241,7 +303,9 @@ def tune(args: TuneArgs) -> optuna.Study:
             load_if_exists=True,
             direction="maximize",
             sampler=optuna.samplers.TPESampler(seed=args.seed),
-            pruner=optuna.pruners.MedianPruner(n_startup_trials=3, n_warmup_steps=1),
+            pruner=optuna.pruners.MedianPruner(
+                n_startup_trials=MEDIAN_STARTUP_TRIALS, n_warmup_steps=1
+            ),
         )
     )
     study.optimize(objective(args, entry, base), n_trials=args.n_trials)

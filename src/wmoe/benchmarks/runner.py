@@ -29,6 +29,7 @@ from wmoe.benchmarks.cells import Cell, check_cells, expand_cells
 from wmoe.benchmarks.execute import CellResult, execute_cell
 from wmoe.benchmarks.store import ResultStore
 from wmoe.benchmarks.suite import Suite
+from wmoe.ray_session import ray_session
 
 BACKENDS = ("local", "ray")
 
@@ -168,26 +169,20 @@ def _ray_outcomes(
     """Run cells as Ray tasks (one CPU each); start a local Ray unless one is running."""
     import ray
 
-    started_here = not ray.is_initialized()
-    if started_here and address:
-        ray.init(address=address)
-    elif started_here:
-        ray.init(num_cpus=workers, include_dashboard=False, _node_ip_address="127.0.0.1")
-    task = ray.remote(num_cpus=1)(execute_cell)
-    pending = {task.remote(cell, runs_folder): cell for cell in cells}
-    try:
-        while pending:
-            done, _ = ray.wait(list(pending), num_returns=1)
-            cell = pending.pop(done[0])
-            try:
-                yield cell, ray.get(done[0])
-            except Exception as error:  # noqa: BLE001  (reported, the sweep goes on)
-                yield cell, error
-    finally:
-        for ref in pending:
-            ray.cancel(ref, force=True)
-        if started_here:
-            ray.shutdown()
+    with ray_session(address, workers):
+        task = ray.remote(num_cpus=1)(execute_cell)
+        pending = {task.remote(cell, runs_folder): cell for cell in cells}
+        try:
+            while pending:
+                done, _ = ray.wait(list(pending), num_returns=1)
+                cell = pending.pop(done[0])
+                try:
+                    yield cell, ray.get(done[0])
+                except Exception as error:  # noqa: BLE001  (reported, the sweep goes on)
+                    yield cell, error
+        finally:
+            for ref in pending:
+                ray.cancel(ref, force=True)
 
 
 def _as_exception(error: BaseException) -> Exception:
