@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pickle
 from typing import Any
 
 import gymnasium as gym
@@ -108,18 +107,6 @@ def test_native_vector_equals_sync(mode: AutoresetMode, action_type: str) -> Non
         for info in (ours[4], theirs[4]):
             info.pop("final_info", None), info.pop("final_obs", None)
         assert_infos_equal(ours[4], theirs[4])
-
-
-def test_envs_pickle_and_continue_identically() -> None:
-    env = _make().unwrapped
-    env.reset(seed=5)
-    env.action_space.seed(5)
-    actions = [env.action_space.sample() for _ in range(4)]
-    copy = pickle.loads(pickle.dumps(env))
-    for action in actions:
-        expected, got = env.step(action), copy.step(action)
-        np.testing.assert_array_equal(expected[0], got[0])
-        assert expected[1:4] == got[1:4]
 
 
 def test_actions_shape_the_future() -> None:
