@@ -127,6 +127,11 @@ def building_blocks() -> tuple[tuple[float, float, float, float], ...]:
     )
 
 
+def buildings() -> tuple[tuple[float, float, float, float, float], ...]:
+    """Return the building blocks with their height as (x0, x1, y0, y1, height) [m]."""
+    return tuple((*block, BUILDING_HEIGHT_M) for block in building_blocks())
+
+
 def user_grid(row_stride: int = 1, user_stride: int = 1) -> NDArray[np.float64]:
     """Return user positions (n, 3) [m]: the main grid, then the two crossing-street arms.
 

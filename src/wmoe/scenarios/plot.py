@@ -2,8 +2,9 @@
 
 :func:`draw_scene` draws the street map on a matplotlib axes (the reception env's rendering
 and the MoE expert map draw on top of it); :func:`plot_scenario` saves the ``wmoe scenario
-plot`` figure. Only wmoe's synthetic O1-like scenario has known buildings
-(:mod:`wmoe.scenarios.o1_layout`); for other scenarios the map shows BSs and users only.
+plot`` figure. Only wmoe's synthetic scenarios have known buildings
+(:mod:`wmoe.scenarios.o1_layout`, or :mod:`wmoe.scenarios.o1_geometry` when the BSs stand at
+its positions); for other scenarios the map shows BSs and users only.
 Figures are drawn on matplotlib's Agg canvas (no display needed).
 """
 
@@ -19,7 +20,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 from numpy.typing import NDArray
 
-from wmoe.scenarios import o1_layout
+from wmoe.scenarios import o1_geometry, o1_layout
 
 BUILDING_COLOUR = "#b9b9b9"
 BS_COLOUR = "#202020"
@@ -34,6 +35,16 @@ def categorical_colours(count: int) -> ListedColormap:
     return ListedColormap(base[np.arange(count) % len(base)])
 
 
+def _synthetic_footprints(bs_positions: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Building footprints (x0, x1, y0, y1) [m] of the synthetic layout these BSs belong to."""
+    o1_bs = o1_geometry.base_station_positions()
+    if bs_positions.shape[0] == len(o1_bs) and np.allclose(
+        bs_positions[:, :2], o1_bs[:, :2], atol=1e-3
+    ):
+        return np.array(o1_geometry.buildings())[:, :4]
+    return np.array(o1_layout.building_blocks())
+
+
 def draw_scene(
     ax: Axes,
     user_positions: NDArray[np.float64],
@@ -43,7 +54,7 @@ def draw_scene(
     show_users: bool = True,
     label_bs: bool = True,
 ) -> None:
-    """Draw buildings (synthetic O1-like layout), the user grid and the numbered BSs.
+    """Draw buildings (synthetic layouts), the user grid and the numbered BSs.
 
     Args:
         ax: Axes to draw on; its limits are set to the scene with equal aspect.
@@ -53,9 +64,9 @@ def draw_scene(
         show_users: Draw the user grid as faint dots.
         label_bs: Write each BS's number (1-based, as DeepMIMO names them) beside it.
     """
-    if synthetic:
-        for x0, x1, y0, y1 in o1_layout.building_blocks():
-            ax.add_patch(Rectangle((x0, y0), x1 - x0, y1 - y0, color=BUILDING_COLOUR, lw=0))
+    blocks = _synthetic_footprints(bs_positions) if synthetic else np.zeros((0, 4))
+    for x0, x1, y0, y1 in blocks:
+        ax.add_patch(Rectangle((x0, y0), x1 - x0, y1 - y0, color=BUILDING_COLOUR, lw=0))
     if show_users:
         step = max(1, len(user_positions) // 4000)
         users = user_positions[::step]
@@ -70,7 +81,6 @@ def draw_scene(
     low, high = points.min(axis=0), points.max(axis=0)
     margin = 0.05 * float((high - low).max())
     if synthetic:
-        blocks = np.array(o1_layout.building_blocks())
         low = np.minimum(low, [blocks[:, 0].min(), blocks[:, 2].min()])
         high = np.maximum(high, [blocks[:, 1].max(), blocks[:, 3].max()])
         margin = 5.0

@@ -1,11 +1,12 @@
 """Image-method ray tracing in the synthetic O1-like street canyon (SYNTHETIC data).
 
 Paths from one base station to many users: line of sight, specular reflections off the street
-facades up to second order, each with or without one ground reflection (image method: the
-transmitter is mirrored across each reflecting plane in turn and the unfolded straight line
-gives the path length and angles; J. B. Keller's geometrical optics, cf. Rappaport,
-*Wireless Communications*, Sec. 4.6). A path is kept only if every reflection point lies on a
-real facade and no leg crosses a building (segment-rectangle clipping, Liang-Barsky).
+facades up to ``max_wall_order`` (2 in the default scenario), each with or without one ground
+reflection (image method: the transmitter is mirrored across each reflecting plane in turn and
+the unfolded straight line gives the path length and angles; J. B. Keller's geometrical
+optics, cf. Rappaport, *Wireless Communications*, Sec. 4.6). A path is kept only if every
+reflection point lies on a real facade and no leg crosses a building (segment-rectangle
+clipping, Liang-Barsky).
 
 Polarisation: the uplink UE antennas are vertically polarised. Each reflection applies the
 Fresnel coefficients of its surface (ITU-R P.2040-3 Sec. 2.3; facades of ITU-R concrete, the
@@ -31,6 +32,8 @@ from wmoe.phy.arrays import SLANT_ANGLES_DEG
 from wmoe.phy.propagation import fresnel_reflection, material_permittivity
 from wmoe.phy.units import SPEED_OF_LIGHT
 from wmoe.scenarios.o1_layout import Wall, building_blocks, walls
+
+BS_SETBACK_CLEARANCE_M = 1.0  # open band behind a BS standing inside a block [m] (assumption)
 
 XPR_MEAN_DB = 8.0
 XPR_STD_DB = 3.0
@@ -92,11 +95,16 @@ def _on_facade(point_xy: NDArray[np.float64], wall: Wall) -> NDArray[np.bool_]:
     return ok
 
 
-def _segments_clear(a: NDArray[np.float64], b: NDArray[np.float64]) -> NDArray[np.bool_]:
-    """Whether horizontal segments a->b avoid the interior of every building block."""
+Block = tuple[float, float, float, float]
+
+
+def _segments_clear(
+    a: NDArray[np.float64], b: NDArray[np.float64], blocks: tuple[Block, ...]
+) -> NDArray[np.bool_]:
+    """Whether horizontal segments a->b avoid the interior of every block (x0, x1, y0, y1)."""
     clear = np.ones(a.shape[:-1], dtype=bool)
     d = b - a
-    for x0, x1, y0, y1 in building_blocks():
+    for x0, x1, y0, y1 in blocks:
         t_enter = np.zeros(a.shape[:-1])
         t_exit = np.ones(a.shape[:-1])
         inside_slab = np.ones(a.shape[:-1], dtype=bool)
@@ -115,6 +123,46 @@ def _segments_clear(a: NDArray[np.float64], b: NDArray[np.float64]) -> NDArray[n
             t_exit = np.minimum(t_exit, t_hi)
         clear &= ~(inside_slab & (t_enter < t_exit))
     return clear
+
+
+def _outside_blocks(xy: NDArray[np.float64], blocks: tuple[Block, ...]) -> NDArray[np.bool_]:
+    """Whether horizontal points lie outside the interior of every block."""
+    outside = np.ones(xy.shape[:-1], dtype=bool)
+    for x0, x1, y0, y1 in blocks:
+        outside &= ~(
+            (xy[..., 0] > x0 + _EPS_M)
+            & (xy[..., 0] < x1 - _EPS_M)
+            & (xy[..., 1] > y0 + _EPS_M)
+            & (xy[..., 1] < y1 - _EPS_M)
+        )
+    return outside
+
+
+def open_setback(blocks: tuple[Block, ...], tx_xy: NDArray[np.float64]) -> tuple[Block, ...]:
+    """Return ``blocks`` with the band between a transmitter inside one and its nearest side cut.
+
+    A transmitter inside a block (O1's BSs stand 6 m behind 40 m streets' facades, see
+    :mod:`wmoe.scenarios.o1_geometry`) is taken to stand in an open setback: the band from the
+    block's side nearest to it to ``BS_SETBACK_CLEARANCE_M`` behind it does not block its own
+    legs. Blocks not holding the transmitter are returned unchanged.
+    """
+    x, y = float(tx_xy[0]), float(tx_xy[1])
+    result = []
+    for x0, x1, y0, y1 in blocks:
+        if not (x0 < x < x1 and y0 < y < y1):
+            result.append((x0, x1, y0, y1))
+            continue
+        depth = {"x0": x - x0, "x1": x1 - x, "y0": y - y0, "y1": y1 - y}
+        side = min(depth, key=depth.__getitem__)
+        cut = depth[side] + BS_SETBACK_CLEARANCE_M
+        carved = {
+            "x0": (x0 + cut, x1, y0, y1),
+            "x1": (x0, x1 - cut, y0, y1),
+            "y0": (x0, x1, y0 + cut, y1),
+            "y1": (x0, x1, y0, y1 - cut),
+        }[side]
+        result.append(carved)
+    return tuple(result)
 
 
 def _unit(v: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -140,6 +188,9 @@ def trace_paths(
     frequency_hz: float,
     rng: np.random.Generator,
     max_wall_order: int = 2,
+    *,
+    facades: tuple[Wall, ...] | None = None,
+    blocks: tuple[Block, ...] | None = None,
 ) -> PathSet:
     """Trace all paths from one transmitter to each receiver.
 
@@ -149,21 +200,28 @@ def trace_paths(
         frequency_hz: Carrier frequency [Hz].
         rng: Generator for the per-path-kind cross-polarisation draws.
         max_wall_order: Highest number of facade reflections.
+        facades: Reflecting street facades; the default synthetic layout's when None.
+        blocks: Blocking building blocks (x0, x1, y0, y1) [m]; the default layout's when None.
+            A transmitter inside a block stands in an open setback (:func:`open_setback`).
 
     Returns:
         The candidate paths, ``P = 2 * len(wall_sequences)`` per receiver (with and without a
-        ground reflection).
+        ground reflection); ``interaction_positions`` has
+        ``max(MAX_INTERACTIONS, max_wall_order + 1)`` slots.
     """
-    all_walls = walls()
+    all_walls = walls() if facades is None else facades
+    all_blocks = building_blocks() if blocks is None else blocks
+    num_slots = max(MAX_INTERACTIONS, max_wall_order + 1)
     sequences = wall_sequences(all_walls, max_wall_order)
     wavelength = SPEED_OF_LIGHT / frequency_hz
     eta_facade = material_permittivity(FACADE_MATERIAL, frequency_hz)
     eta_ground = material_permittivity(GROUND_MATERIAL, frequency_hz)
     slants = np.deg2rad(np.asarray(SLANT_ANGLES_DEG))
     port_launch = np.stack([np.cos(slants), np.sin(slants)])  # (V/H field component, port)
-    n = len(rx_positions)
     tx = np.asarray(tx_position, dtype=np.float64)
     rx_xy = rx_positions[:, :2]
+    tx_blocks = open_setback(all_blocks, tx[:2])
+    rx_outside = _outside_blocks(rx_xy, all_blocks)
 
     results = []
     for seq in sequences:
@@ -171,8 +229,8 @@ def trace_paths(
         images = [tx[:2]]
         for w in seq:
             images.append(_mirror(images[-1], all_walls[w]))
-        # Back-trace reflection points from the receiver.
-        valid = np.ones(n, dtype=bool)
+        # Back-trace reflection points from the receiver (none reach one inside a building).
+        valid = rx_outside.copy()
         points = [rx_xy]
         for k in range(len(seq) - 1, -1, -1):
             wall = all_walls[seq[k]]
@@ -188,8 +246,8 @@ def trace_paths(
             points.append(hit)
         points.append(np.broadcast_to(tx[:2], rx_xy.shape))
         route = points[::-1]  # tx, reflection points in order, rx
-        for a, b in itertools.pairwise(route):
-            valid &= _segments_clear(a, b)
+        for leg, (a, b) in enumerate(itertools.pairwise(route)):
+            valid &= _segments_clear(a, b, tx_blocks if leg == 0 else all_blocks)
         leg_lengths = np.stack(
             [np.linalg.norm(b - a, axis=-1) for a, b in itertools.pairwise(route)], axis=-1
         )
@@ -214,6 +272,7 @@ def trace_paths(
                     port_launch,
                     rng,
                     all_walls,
+                    num_slots,
                 )
             )
     return PathSet(
@@ -236,6 +295,7 @@ def _finish_path(
     port_launch: NDArray[np.float64],
     rng: np.random.Generator,
     all_walls: tuple[Wall, ...],
+    num_slots: int,
 ) -> PathSet:
     """Complete one candidate path kind: 3-D geometry, angles and per-port complex gain."""
     n = len(rx)
@@ -253,7 +313,7 @@ def _finish_path(
         kinds.append(-1)
     order = np.argsort(np.stack(fractions, axis=-1), axis=-1) if kinds else np.zeros((n, 0), int)
 
-    positions = np.full((n, MAX_INTERACTIONS, 3), np.nan)
+    positions = np.full((n, num_slots, 3), np.nan)
     field = np.zeros((n, 2, 2), dtype=np.complex128)  # field components x ports, from tx
     field[:] = port_launch
     coupling = _xpr_matrices(rng, len(kinds))

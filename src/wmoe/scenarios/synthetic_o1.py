@@ -1,4 +1,4 @@
-"""Write the SYNTHETIC O1-like scenario in the DeepMIMO v4 on-disk format.
+"""Write the SYNTHETIC O1-like scenarios in the DeepMIMO v4 on-disk format.
 
 The folder this module writes is loaded by the plain ``deepmimo`` package (``dm.load``) exactly
 like a downloaded scenario. It is *synthetic*: paths come from wmoe's image-method tracer
@@ -6,10 +6,22 @@ like a downloaded scenario. It is *synthetic*: paths come from wmoe's image-meth
 (:mod:`wmoe.scenarios.o1_layout`), not from Wireless InSite. ``params.json`` says so in its
 ``rt_params.raytracer_name`` and in a ``wmoe`` block that also records the generator settings.
 
+Two scenarios are written:
+
+* ``o1_synthetic_3p5`` (:class:`SyntheticO1Config`, the envs' default): the layout of
+  :mod:`wmoe.scenarios.o1_layout`, one user RX set. Its files are frozen: v0 of the reception
+  env depends on them.
+* ``o1_geometry_3p5`` (:class:`O1GeometryConfig`): O1's published geometry
+  (:mod:`wmoe.scenarios.o1_geometry`: 40 m streets, the 62 m gaps, three facing pairs on the
+  cross street, rows of buildings of varying heights), three user RX sets shaped like UG1-UG3
+  (RX sets 2-4) and up to three facade reflections per path by default. Its statistics
+  against TR 38.901 UMi are in ``src/wmoe/scenarios/README.md``.
+
 Layout of the folder (DeepMIMO v4 conventions, ``deepmimo.consts``):
 
 * TX set 0: the 18 BSs' +45 degree slanted ports; TX set 1: the same BSs' -45 degree ports;
-  RX set 2: the users. ``params.json['wmoe']['bs_polarization_tx_sets'] = [0, 1]``.
+  RX set 2: the users (``o1_geometry_3p5``: RX sets 2, 3, 4: UG1, UG2, UG3).
+  ``params.json['wmoe']['bs_polarization_tx_sets'] = [0, 1]``.
 * one ``<matrix>_t<set>_tx<idx>_r<set>.npz`` file per matrix and (TX, RX set) pair with
   power [dB of the path gain], phase [deg], delay [s], aoa/aod azimuth and zenith [deg],
   interaction codes (DeepMIMO digits, ``1`` per reflection), interaction positions [m],
@@ -33,12 +45,14 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from wmoe.scenarios import o1_layout
+from wmoe.scenarios import o1_geometry, o1_layout
 from wmoe.scenarios.deepmimo_loader import import_deepmimo
+from wmoe.scenarios.o1_layout import Wall
 from wmoe.scenarios.raytrace import (
     FACADE_MATERIAL,
     GROUND_MATERIAL,
     MAX_INTERACTIONS,
+    Block,
     PathSet,
     trace_paths,
 )
@@ -70,13 +84,102 @@ class SyntheticO1Config:
     seed: int = 0
 
 
-def scenario_folder(scenarios_dir: Path | str, config: SyntheticO1Config) -> Path:
+@dataclass(frozen=True)
+class O1GeometryConfig:
+    """Settings of the synthetic scenario in O1's published geometry (``o1_geometry_3p5``).
+
+    Attributes:
+        name: Scenario folder name (its own, so caches never mix with the default scenario's).
+        frequency_hz: Carrier frequency [Hz] (O1_3p5: 3.5 GHz).
+        row_stride: Keep every ``row_stride``-th row of each user grid (rows are 0.2 m apart).
+        user_stride: Keep every ``user_stride``-th user of a row (users are 0.2 m apart).
+        max_wall_order: Highest number of facade reflections per path (3: the depth of the
+            DeepMIMO city scenarios' ray tracing, "a maximum of 3 reflections",
+            https://www.deepmimo.net/scenarios/deepmimo-city-scenario4/).
+        seed: Seed of the cross-polarisation draws.
+        building_seed: Seed of the building heights (:func:`o1_geometry.buildings`).
+    """
+
+    name: str = "o1_geometry_3p5"
+    frequency_hz: float = 3.5e9
+    row_stride: int = 5
+    user_stride: int = 5
+    max_wall_order: int = 3
+    seed: int = 0
+    building_seed: int = 0
+
+
+ScenarioConfig = SyntheticO1Config | O1GeometryConfig
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """What the writer needs of a street layout.
+
+    Attributes:
+        bs_positions: (num_bs, 3) [m].
+        facing_azimuth_deg: (num_bs,) broadside azimuth of each BS panel [deg].
+        user_sets: (RX set id, name, (n, 3) positions [m]) of each user grid.
+        facades: Reflecting facades.
+        blocks: Blocking building blocks (x0, x1, y0, y1) [m].
+        buildings: Exported buildings (x0, x1, y0, y1, height) [m].
+        description: The ``wmoe.description`` of ``params.json``.
+    """
+
+    bs_positions: NDArray[np.float64]
+    facing_azimuth_deg: NDArray[np.float64]
+    user_sets: tuple[tuple[int, str, NDArray[np.float64]], ...]
+    facades: tuple[Wall, ...]
+    blocks: tuple[Block, ...]
+    buildings: tuple[tuple[float, float, float, float, float], ...]
+    description: str
+
+
+def _layout(config: ScenarioConfig) -> _Layout:
+    if isinstance(config, SyntheticO1Config):
+        return _Layout(
+            bs_positions=o1_layout.base_station_positions(),
+            facing_azimuth_deg=o1_layout.base_station_facing_azimuth_deg(),
+            user_sets=(
+                (USER_RX_SET, "users", o1_layout.user_grid(config.row_stride, config.user_stride)),
+            ),
+            facades=o1_layout.walls(),
+            blocks=o1_layout.building_blocks(),
+            buildings=o1_layout.buildings(),
+            description=(
+                "SYNTHETIC O1-like scenario written by wmoe.scenarios.synthetic_o1: image-method "
+                "paths in a street layout from public O1 facts; not DeepMIMO's ray-traced O1."
+            ),
+        )
+    return _Layout(
+        bs_positions=o1_geometry.base_station_positions(),
+        facing_azimuth_deg=o1_geometry.base_station_facing_azimuth_deg(),
+        user_sets=tuple(
+            (
+                USER_RX_SET + k,
+                grid.name,
+                o1_geometry.grid_positions(grid, config.row_stride, config.user_stride),
+            )
+            for k, grid in enumerate(o1_geometry.USER_GRIDS)
+        ),
+        facades=o1_geometry.walls(),
+        blocks=o1_geometry.building_blocks(),
+        buildings=o1_geometry.buildings(config.building_seed),
+        description=(
+            "SYNTHETIC scenario in O1's published geometry written by wmoe.scenarios."
+            "synthetic_o1 (wmoe.scenarios.o1_geometry): image-method paths, 40 m streets, "
+            "O1's BS spacings, user grids shaped like UG1-UG3; not DeepMIMO's ray-traced O1."
+        ),
+    )
+
+
+def scenario_folder(scenarios_dir: Path | str, config: ScenarioConfig) -> Path:
     """Return where ``config``'s scenario lives inside a DeepMIMO scenarios folder."""
     return Path(scenarios_dir) / config.name
 
 
 def write_synthetic_o1(
-    scenarios_dir: Path | str, config: SyntheticO1Config | None = None, *, overwrite: bool = False
+    scenarios_dir: Path | str, config: ScenarioConfig | None = None, *, overwrite: bool = False
 ) -> Path:
     """Trace and write the synthetic scenario into ``scenarios_dir/config.name``.
 
@@ -84,7 +187,8 @@ def write_synthetic_o1(
 
     Args:
         scenarios_dir: A DeepMIMO scenarios folder (one sub-folder per scenario).
-        config: Generator settings; defaults to :class:`SyntheticO1Config`.
+        config: Generator settings; defaults to :class:`SyntheticO1Config` (the default
+            scenario); an :class:`O1GeometryConfig` writes the O1-geometry scenario.
         overwrite: Replace an existing scenario of the same name.
 
     Returns:
@@ -116,20 +220,36 @@ def write_synthetic_o1(
     return target
 
 
-def _write_into(folder: Path, config: SyntheticO1Config) -> None:
+def _write_into(folder: Path, config: ScenarioConfig) -> None:
     rng = np.random.default_rng(config.seed)
-    bs_positions = o1_layout.base_station_positions()
-    users = o1_layout.user_grid(config.row_stride, config.user_stride)
-    for bs_index, bs_position in enumerate(bs_positions):
-        paths = trace_paths(bs_position, users, config.frequency_hz, rng, config.max_wall_order)
-        per_port = _deepmimo_matrices(paths, bs_position, users)
-        for port, tx_set in enumerate(POLARIZATION_TX_SETS):
-            for key, value in per_port[port].items():
-                filename = f"{key}_t{tx_set:03}_tx{bs_index:03}_r{USER_RX_SET:03}.npz"
-                np.savez_compressed(folder / filename, allow_pickle=False, **{key: value})
-    scene_params = write_building_scene(folder)
-    params = _params(config, len(users), scene_params)
+    layout = _layout(config)
+    users = np.concatenate([positions for _, _, positions in layout.user_sets])
+    bounds = np.cumsum([0] + [len(positions) for _, _, positions in layout.user_sets])
+    for bs_index, bs_position in enumerate(layout.bs_positions):
+        paths = trace_paths(
+            bs_position,
+            users,
+            config.frequency_hz,
+            rng,
+            config.max_wall_order,
+            facades=layout.facades,
+            blocks=layout.blocks,
+        )
+        for k, (rx_set, _, _) in enumerate(layout.user_sets):
+            rows = slice(bounds[k], bounds[k + 1])
+            per_port = _deepmimo_matrices(_rows(paths, rows), bs_position, users[rows])
+            for port, tx_set in enumerate(POLARIZATION_TX_SETS):
+                for key, value in per_port[port].items():
+                    filename = f"{key}_t{tx_set:03}_tx{bs_index:03}_r{rx_set:03}.npz"
+                    np.savez_compressed(folder / filename, allow_pickle=False, **{key: value})
+    scene_params = write_building_scene(folder, layout.buildings)
+    params = _params(config, layout, scene_params)
     (folder / "params.json").write_text(json.dumps(params, indent=2))
+
+
+def _rows(paths: PathSet, rows: slice) -> PathSet:
+    """Return the paths of receivers ``rows``."""
+    return PathSet(*(getattr(paths, f)[rows] for f in PathSet.__dataclass_fields__))
 
 
 def _deepmimo_matrices(
@@ -188,8 +308,15 @@ def _deepmimo_matrices(
     return matrices
 
 
-def write_building_scene(folder: Path) -> dict[str, Any]:
-    """Export the layout's building blocks with DeepMIMO's own scene writer.
+def write_building_scene(
+    folder: Path, buildings: tuple[tuple[float, float, float, float, float], ...] | None = None
+) -> dict[str, Any]:
+    """Export buildings with DeepMIMO's own scene writer.
+
+    Args:
+        folder: The scenario folder.
+        buildings: (x0, x1, y0, y1, height) [m] of each building; the default layout's blocks
+            (:mod:`wmoe.scenarios.o1_layout`, 30 m tall) when None.
 
     Returns:
         The scene block of ``params.json`` that DeepMIMO's exporter returns.
@@ -198,8 +325,7 @@ def write_building_scene(folder: Path) -> dict[str, Any]:
     from deepmimo.core.scene import Face, PhysicalElement, Scene
 
     scene = Scene()
-    height = o1_layout.BUILDING_HEIGHT_M
-    for object_id, (x0, x1, y0, y1) in enumerate(o1_layout.building_blocks()):
+    for object_id, (x0, x1, y0, y1, height) in enumerate(buildings or o1_layout.buildings()):
         corners = [(x0, y0), (x1, y0), (x1, y1), (x0, y1)]
         bottom = [(x, y, 0.0) for x, y in corners]
         top = [(x, y, height) for x, y in corners]
@@ -262,7 +388,7 @@ def itu_materials(frequency_hz: float) -> dict[str, Any]:
     return materials
 
 
-def _params(config: SyntheticO1Config, num_users: int, scene: dict[str, Any]) -> dict[str, Any]:
+def _params(config: ScenarioConfig, layout: _Layout, scene: dict[str, Any]) -> dict[str, Any]:
     deepmimo_version = import_deepmimo().__version__
     materials = itu_materials(config.frequency_hz)
     return {
@@ -286,19 +412,21 @@ def _params(config: SyntheticO1Config, num_users: int, scene: dict[str, Any]) ->
             "txrx_set_1": _txrx_set(
                 1, "BS ports slant -45 deg", is_tx=True, num_points=o1_layout.NUM_BS
             ),
-            "txrx_set_2": _txrx_set(USER_RX_SET, "users", is_tx=False, num_points=num_users),
+            **{
+                f"txrx_set_{rx_set}": _txrx_set(
+                    rx_set, name, is_tx=False, num_points=len(positions)
+                )
+                for rx_set, name, positions in layout.user_sets
+            },
         },
         "materials": materials,
         "scene": {**scene, "num_scenes": 1},
         "wmoe": {
             "synthetic": True,
-            "description": (
-                "SYNTHETIC O1-like scenario written by wmoe.scenarios.synthetic_o1: image-method "
-                "paths in a street layout from public O1 facts; not DeepMIMO's ray-traced O1."
-            ),
+            "description": layout.description,
             "generator": asdict(config),
             "bs_polarization_tx_sets": list(POLARIZATION_TX_SETS),
-            "bs_facing_azimuth_deg": o1_layout.base_station_facing_azimuth_deg().tolist(),
-            "max_interactions": MAX_INTERACTIONS,
+            "bs_facing_azimuth_deg": layout.facing_azimuth_deg.tolist(),
+            "max_interactions": max(MAX_INTERACTIONS, config.max_wall_order + 1),
         },
     }
