@@ -39,8 +39,14 @@ NUM_EXPERTS = 4
 PPO_POLICIES = ("mlp", "moe-top1", "moe-top2", "moe-dense", "moe-soft")
 
 
-def layer_variants(widths: Sequence[int], in_dim: int) -> dict[str, nn.Module]:
-    """The MLP body and the MoE bodies (4 experts of ``widths`` each), in training mode."""
+def layer_variants(
+    widths: Sequence[int], in_dim: int, compiled: bool = False
+) -> dict[str, nn.Module]:
+    """The MLP body and the MoE bodies (4 experts of ``widths`` each), in training mode.
+
+    With ``compiled``, also the top-1 body through ``torch.compile`` (inductor's CPU kernels,
+    generated at the first calls; the warm-up pays for them).
+    """
     experts = tuple(widths)
     specs = {
         "mlp": NetworkSpec(stem=experts),
@@ -54,7 +60,10 @@ def layer_variants(widths: Sequence[int], in_dim: int) -> dict[str, nn.Module]:
             stem=(), experts=experts, router=RouterSpec(kind="dense", num_experts=NUM_EXPERTS)
         ),
     }
-    return {name: build_body(spec, in_dim, nn.ReLU).train() for name, spec in specs.items()}
+    bodies = {name: build_body(spec, in_dim, nn.ReLU).train() for name, spec in specs.items()}
+    if compiled:
+        bodies["moe top-1 compiled"] = torch.compile(bodies["moe top-1"])  # type: ignore[assignment]
+    return bodies
 
 
 def train_step(module: nn.Module, x: Tensor) -> None:
@@ -82,6 +91,7 @@ def time_layers(
     batch_sizes: Sequence[int],
     repeats: int,
     target_s: float,
+    compiled: bool = False,
 ) -> dict[int, dict[str, float]]:
     """Median forward+backward time [ms] of each body variant at each batch size.
 
@@ -91,7 +101,7 @@ def time_layers(
     torch.manual_seed(0)
     results: dict[int, dict[str, float]] = {}
     for batch in batch_sizes:
-        variants = layer_variants(widths, in_dim)
+        variants = layer_variants(widths, in_dim, compiled)
         x = torch.randn(batch, in_dim)
         for module in variants.values():  # warm-up
             for _ in range(3):
@@ -238,12 +248,15 @@ def main() -> None:
     parser.add_argument("--ppo-steps", type=int, default=16384, help="timesteps per PPO run")
     parser.add_argument("--rounds", type=int, default=3, help="PPO rounds")
     parser.add_argument("--threads", type=int, default=1, help="torch threads")
+    parser.add_argument(
+        "--compile", action="store_true", help="also time the top-1 body under torch.compile"
+    )
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
 
     if args.part in ("layers", "both"):
         results = time_layers(
-            args.widths, args.in_dim, args.batch_sizes, args.repeats, args.target_s
+            args.widths, args.in_dim, args.batch_sizes, args.repeats, args.target_s, args.compile
         )
         print_layer_table(results, args.widths, args.in_dim)
     if args.part == "breakdown":
