@@ -55,7 +55,10 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from wmoe.scenarios.o1_layout import Wall
+from wmoe.scenarios.o1_layout import Wall, crossing_facades
+from wmoe.scenarios.o1_layout import (  # the same panels: each faces across its street
+    base_station_facing_azimuth_deg as base_station_facing_azimuth_deg,
+)
 
 BS_HEIGHT_M = 6.0  # [O1]
 UE_HEIGHT_M = 2.0  # [O1]
@@ -130,29 +133,9 @@ def base_station_positions() -> NDArray[np.float64]:
     return np.column_stack([xy, np.full(NUM_BS, BS_HEIGHT_M)])
 
 
-def base_station_facing_azimuth_deg() -> NDArray[np.float64]:
-    """Return the azimuth each BS panel's broadside points to [deg]: across its street."""
-    main = [0.0 if k % 2 == 0 else 180.0 for k in range(12)]
-    cross = [90.0 if k % 2 == 0 else -90.0 for k in range(6)]
-    return np.array(main + cross, dtype=np.float64)
-
-
 def walls() -> tuple[Wall, ...]:
     """Return the four street facades, with the gaps where the streets cross."""
-    main_spans = (
-        (MAIN_STREET_Y_M[0], CROSS_STREET_Y_M[0]),
-        (CROSS_STREET_Y_M[1], MAIN_STREET_Y_M[1]),
-    )
-    cross_spans = (
-        (CROSS_STREET_X_M[0], MAIN_STREET_X_M[0]),
-        (MAIN_STREET_X_M[1], CROSS_STREET_X_M[1]),
-    )
-    return (
-        Wall(axis=0, offset=MAIN_STREET_X_M[0], spans=main_spans),
-        Wall(axis=0, offset=MAIN_STREET_X_M[1], spans=main_spans),
-        Wall(axis=1, offset=CROSS_STREET_Y_M[0], spans=cross_spans),
-        Wall(axis=1, offset=CROSS_STREET_Y_M[1], spans=cross_spans),
-    )
+    return crossing_facades(MAIN_STREET_X_M, MAIN_STREET_Y_M, CROSS_STREET_X_M, CROSS_STREET_Y_M)
 
 
 def building_blocks() -> tuple[tuple[float, float, float, float], ...]:

@@ -79,22 +79,30 @@ def base_station_facing_azimuth_deg() -> NDArray[np.float64]:
     return np.array(main + cross, dtype=np.float64)
 
 
+def crossing_facades(
+    main_x: tuple[float, float],
+    main_y: tuple[float, float],
+    cross_x: tuple[float, float],
+    cross_y: tuple[float, float],
+) -> tuple[Wall, ...]:
+    """The four facades of two crossing streets, with the gaps where they cross.
+
+    The main street spans ``main_x`` across and runs along y over ``main_y``; the cross street
+    spans ``cross_y`` across and runs along x over ``cross_x`` [m].
+    """
+    main_spans = ((main_y[0], cross_y[0]), (cross_y[1], main_y[1]))
+    cross_spans = ((cross_x[0], main_x[0]), (main_x[1], cross_x[1]))
+    return (
+        Wall(axis=0, offset=main_x[0], spans=main_spans),
+        Wall(axis=0, offset=main_x[1], spans=main_spans),
+        Wall(axis=1, offset=cross_y[0], spans=cross_spans),
+        Wall(axis=1, offset=cross_y[1], spans=cross_spans),
+    )
+
+
 def walls() -> tuple[Wall, ...]:
     """Return the four street facades, with the gaps where the streets cross."""
-    main_spans = (
-        (MAIN_STREET_Y_M[0], CROSS_STREET_Y_M[0]),
-        (CROSS_STREET_Y_M[1], MAIN_STREET_Y_M[1]),
-    )
-    cross_spans = (
-        (CROSS_STREET_X_M[0], MAIN_STREET_X_M[0]),
-        (MAIN_STREET_X_M[1], CROSS_STREET_X_M[1]),
-    )
-    return (
-        Wall(axis=0, offset=MAIN_STREET_X_M[0], spans=main_spans),
-        Wall(axis=0, offset=MAIN_STREET_X_M[1], spans=main_spans),
-        Wall(axis=1, offset=CROSS_STREET_Y_M[0], spans=cross_spans),
-        Wall(axis=1, offset=CROSS_STREET_Y_M[1], spans=cross_spans),
-    )
+    return crossing_facades(MAIN_STREET_X_M, MAIN_STREET_Y_M, CROSS_STREET_X_M, CROSS_STREET_Y_M)
 
 
 def in_street(x: NDArray[np.float64], y: NDArray[np.float64]) -> NDArray[np.bool_]:
