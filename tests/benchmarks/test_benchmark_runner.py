@@ -46,6 +46,27 @@ def test_local_sweep_stores_every_cell_once_and_resumes_to_nothing(
     assert (status.done, status.running, status.left) == (5, 0, 0)
 
 
+def test_agent_cells_store_routing_and_decision_diagnostics(
+    finished_store: ResultStore,
+) -> None:
+    by_preset = {
+        item.cell.preset: item.result.diagnostics
+        for item in finished_store.read()
+        if not item.cell.is_baselines and item.cell.seed == 0
+    }
+    plain, moe = by_preset["mlp-matched"], by_preset["moe-top2"]
+    assert not any(key.startswith("moe/") for key in plain)
+    for layer in ("pi", "vf"):  # the share of tokens each of the 4 experts took
+        loads = [moe[f"moe/{layer}/load_{expert}"] for expert in range(4)]
+        assert sum(loads) == pytest.approx(1.0)
+    assert any(key.endswith("aux/entropy") for key in moe)
+    assert any("/dormant_tau0.1_" in key for key in moe)
+    for diagnostics in (plain, moe):
+        assert diagnostics["decision/steps"] == 2 * 16  # the test episodes
+        assert 0 < diagnostics["decision/oracle_rate_share"] <= 1
+        assert diagnostics["decision/distinct_sets"] >= 1
+
+
 def test_force_reruns_a_finished_suite_with_equal_results(
     tmp_path: Path, tiny_suite: Suite, finished_store: ResultStore
 ) -> None:

@@ -24,6 +24,8 @@ from wmoe.config import deep_merge
 from wmoe.moe_policies.presets import resolve_network
 
 BASELINES = "baselines"
+FEATURE_STATS_PER_RUN = 10
+"""An agent cell records its MoE experts' dormant neurons and feature rank this many times."""
 """The ``algo`` label of a baselines cell in names and tables."""
 
 
@@ -124,6 +126,7 @@ class Cell:
             hyperparams=dict(self.hyperparams),
             eval_freq=-1,
             save_freq=-1,
+            feature_stats_interval=max(self.n_timesteps // FEATURE_STATS_PER_RUN, 1),
             verbose=0,
         )
 

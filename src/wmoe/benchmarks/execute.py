@@ -23,6 +23,7 @@ from typing import Any
 
 import gymnasium as gym
 import numpy as np
+import pandas
 from stable_baselines3.common.monitor import load_results
 
 from wmoe.agents.evaluate import (
@@ -33,9 +34,11 @@ from wmoe.agents.evaluate import (
     run_episodes,
     upper_bound_of,
 )
+from wmoe.agents.reception_diagnostics import decision_diagnostics
 from wmoe.agents.train import train
 from wmoe.benchmarks.cells import Cell
 from wmoe.benchmarks.costs import LATENCY_BATCH_SIZES, decision_latency_ms, parameter_counts
+from wmoe.envs.multi_bs_reception.core import ReceptionCore
 
 AGENT = "agent"
 """The policy name of an agent cell's returns."""
@@ -56,6 +59,11 @@ class CellResult:
         curve_steps: Env steps at the end of each window.
         costs: ``train_seconds``, ``eval_seconds``, ``env_steps_per_second``,
             ``parameters_total``, ``parameters_active``, ``latency_ms_batch<B>``.
+        diagnostics: What an agent learned beside its return: each MoE layer's last logged
+            routing statistics (``moe/<layer>/load_<e>``, ``.../aux/entropy``, dormant
+            neurons ``.../dormant_tau0.1_<e>``, feature rank ``.../srank_<e>``), and on a
+            reception env the decisions on the test episodes (``decision/<statistic>``,
+            :func:`wmoe.agents.reception_diagnostics.decision_diagnostics`).
     """
 
     returns: dict[str, list[float]]
@@ -64,6 +72,7 @@ class CellResult:
     curve: list[float] = field(default_factory=list)
     curve_steps: list[int] = field(default_factory=list)
     costs: dict[str, float] = field(default_factory=dict)
+    diagnostics: dict[str, float] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain-data form (JSON; NaN curve points as None)."""
@@ -156,6 +165,10 @@ def run_agent_cell(cell: Cell, runs_folder: Path) -> CellResult:
     )
     try:
         returns, digest, length = play(env, run.policy(), cell)
+        diagnostics = last_moe_statistics(folder)
+        if isinstance(getattr(env.unwrapped, "core", None), ReceptionCore):
+            decisions = decision_diagnostics(env, run.policy(), cell.test_episodes, cell.test_first)
+            diagnostics.update({f"decision/{k}": v for k, v in decisions.as_dict().items()})
     finally:
         env.close()
     eval_seconds = time.perf_counter() - start
@@ -170,7 +183,20 @@ def run_agent_cell(cell: Cell, runs_folder: Path) -> CellResult:
     for batch in LATENCY_BATCH_SIZES:
         costs[f"latency_ms_batch{batch}"] = decision_latency_ms(run.model, batch)
     steps, curve = training_curve(folder, cell.n_timesteps, cell.curve_points)
-    return CellResult({AGENT: returns}, {AGENT: digest}, length, curve, steps, costs)
+    return CellResult({AGENT: returns}, {AGENT: digest}, length, curve, steps, costs, diagnostics)
+
+
+def last_moe_statistics(folder: Path) -> dict[str, float]:
+    """The last logged value of every ``moe/`` column of a run's progress logs."""
+    statistics: dict[str, float] = {}
+    for progress in sorted((folder / "log").glob("*/progress.csv")):
+        table = pandas.read_csv(progress)
+        for column in table.columns:
+            if column.startswith("moe/"):
+                logged = table[column].dropna()
+                if len(logged):
+                    statistics[column] = float(logged.iloc[-1])
+    return statistics
 
 
 def training_curve(folder: Path, n_timesteps: int, points: int) -> tuple[list[int], list[float]]:

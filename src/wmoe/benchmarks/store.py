@@ -143,6 +143,7 @@ class ResultStore:
             "returns": result.returns,
             "digests": result.digests,
             "episode_length": result.episode_length,
+            "diagnostics": result.diagnostics,
         }
         row = (
             cell.key,
@@ -227,6 +228,7 @@ def _stored(
             "curve": curve_data["values"],
             "curve_steps": curve_data["steps"],
             "costs": json.loads(costs),
+            "diagnostics": score_data.get("diagnostics", {}),  # rows before diagnostics
         }
     )
     if cell.key != key:

@@ -38,6 +38,16 @@ from wmoe.agents.two_part.plackett_luce import multi_hot, sample_orders
 from wmoe.moe_policies.presets import resolve_network
 from wmoe.moe_policies.spec import NetworkSpec, build_body
 
+SET_ACTIVATIONS: dict[str, type[nn.Module]] = {"silu": nn.SiLU, "mish": nn.Mish, "relu": nn.ReLU}
+"""Activations the set picker and critics may use, by name (``set_activation``).
+
+SiLU is the default: on this CPU build ``torch.nn.functional.mish`` is 8x SiLU's cost
+(forward 2.2 ms against 0.28 ms on a 4096 x 128 batch, one thread), and the set critics run
+on ``batch_size x set_samples`` rows per update, so Mish there took a third of the training
+time; on the small scenario at 1e4 steps (seed 0) SiLU reached 98.7 % of the oracle against
+98.4 % with Mish.
+"""
+
 
 def scores_head(
     spec: NetworkSpec, in_dim: int, out_dim: int, activation: type[nn.Module]
@@ -58,7 +68,9 @@ class TwoPartPolicy(BasePolicy):
         network: Body of the precoder's denoiser: preset name, :class:`NetworkSpec` or mapping
             (``wmoe train --policy``).
         set_network: Body of the set picker and of each set critic.
-        activation_fn: Activation of every network.
+        activation_fn: Activation of the precoder's denoiser (Mish, as Diffusion-QL).
+        set_activation: Activation of the set picker and its critics, a key of
+            :data:`SET_ACTIVATIONS`.
         diffusion_steps: ``T`` of the precoder's VP schedule.
         beta_min: ``beta_min`` of the VP schedule.
         beta_max: ``beta_max`` of the VP schedule.
@@ -78,7 +90,7 @@ class TwoPartPolicy(BasePolicy):
 
     Raises:
         ValueError: On an action space that is not ``Box(-1, 1, (U + C,))`` with ``C >= 1``,
-            or ``set_size`` outside ``[1, num_bs]``.
+            ``set_size`` outside ``[1, num_bs]``, or an unknown ``set_activation``.
     """
 
     action_space: spaces.Box
@@ -93,6 +105,7 @@ class TwoPartPolicy(BasePolicy):
         network: str | NetworkSpec | Mapping[str, Any] = "mlp",
         set_network: str | NetworkSpec | Mapping[str, Any] = "mlp",
         activation_fn: type[nn.Module] = nn.Mish,
+        set_activation: str = "silu",
         diffusion_steps: int = 5,
         beta_min: float = 0.1,
         beta_max: float = 10.0,
@@ -118,6 +131,10 @@ class TwoPartPolicy(BasePolicy):
                 f"need 1 <= set_size ({set_size}) <= num_bs ({num_bs}) < action width "
                 f"({action_space.shape[0]}): the action scores U BSs, then at least one codeword"
             )
+        if set_activation not in SET_ACTIVATIONS:
+            raise ValueError(
+                f"set_activation must be one of {sorted(SET_ACTIVATIONS)}, got {set_activation!r}"
+            )
         super().__init__(
             observation_space,
             action_space,
@@ -134,6 +151,7 @@ class TwoPartPolicy(BasePolicy):
         self.network = resolve_network(network)
         self.set_network = resolve_network(set_network)
         self.activation_fn = activation_fn
+        self.set_activation = set_activation
         self.n_critics = n_critics
         self.precoder_kwargs: dict[str, Any] = {
             "diffusion_steps": diffusion_steps,
@@ -148,9 +166,10 @@ class TwoPartPolicy(BasePolicy):
         }
         self.features_extractor = self.make_features_extractor()
         features_dim = self.features_extractor.features_dim
-        self.set_actor = scores_head(self.set_network, features_dim, num_bs, activation_fn)
+        set_activation_fn = SET_ACTIVATIONS[set_activation]
+        self.set_actor = scores_head(self.set_network, features_dim, num_bs, set_activation_fn)
         self.set_critics = nn.ModuleList(
-            scores_head(self.set_network, features_dim + num_bs, 1, activation_fn)
+            scores_head(self.set_network, features_dim + num_bs, 1, set_activation_fn)
             for _ in range(n_critics)
         )
         condition_space = spaces.Box(-np.inf, np.inf, (features_dim + num_bs,), dtype=np.float32)
@@ -183,6 +202,7 @@ class TwoPartPolicy(BasePolicy):
             network=self.network,
             set_network=self.set_network,
             activation_fn=self.activation_fn,
+            set_activation=self.set_activation,
             n_critics=self.n_critics,
             lr_schedule=self._dummy_schedule,
             optimizer_class=self.optimizer_class,
