@@ -119,15 +119,23 @@ class CaseStudyRun:
     diagnostics: dict[str, float] = field(default_factory=dict)
 
 
+AGENT_TITLES = {"diffusion_sac": "Diffusion-SAC", "two_part": "Two-part agent"}
+"""How the curves' title names the algorithm whose denoisers are compared."""
+
+
 @dataclass
 class CaseStudyResult:
-    """Every run, the baselines' reward per step on the evaluation episodes, the settings."""
+    """Every run, the baselines' reward per step on the evaluation episodes, the settings.
+
+    ``agent`` is the algorithm whose denoisers are compared (a key of :data:`AGENT_TITLES`).
+    """
 
     runs: list[CaseStudyRun]
     baselines: dict[str, float]
     settings: CaseStudySettings
     curve_window: int
     n_envs: int
+    agent: str = "diffusion_sac"
 
 
 def _hyperparameters(settings: CaseStudySettings, network: str) -> dict[str, Any]:
@@ -340,7 +348,8 @@ def plot_curves(result: CaseStudyResult, path: Path, level: float = 0.95) -> Non
     axes.set_xlabel("environment steps")
     axes.set_ylabel("training reward per step [bit/s/Hz]")
     seeds = len(result.settings.seeds)
-    axes.set_title(f"Diffusion-SAC denoisers on MultiBSReception-v0 ({seeds} seeds, 95 % CI)")
+    title = AGENT_TITLES.get(result.agent, result.agent)
+    axes.set_title(f"{title}: denoisers on MultiBSReception-v0 ({seeds} seeds, 95 % CI)")
     axes.legend()
     figure.tight_layout()
     figure.savefig(path, dpi=120)

@@ -54,6 +54,7 @@ def _cmd_status(args: argparse.Namespace) -> int:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
+    from wmoe.benchmarks.case_study_page import CASE_STUDY_SUITE, write_case_study_page
     from wmoe.benchmarks.cells import expand_cells
     from wmoe.benchmarks.leaderboard import build_leaderboard
     from wmoe.benchmarks.report import leaderboard_markdown, write_report
@@ -63,7 +64,10 @@ def _cmd_report(args: argparse.Namespace) -> int:
     board = build_leaderboard(suite, stored, reps=args.reps)
     print(leaderboard_markdown(board, stored))
     if args.output:
-        for path in write_report(board, stored, Path(args.output)):
+        paths = write_report(board, stored, Path(args.output))
+        if suite.name == CASE_STUDY_SUITE and board.tasks:
+            paths += write_case_study_page(suite, stored, Path(args.output), args.reps)
+        for path in paths:
             print(f"written {path}")
     return 0
 
