@@ -184,7 +184,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
 def _cmd_evaluate(args: argparse.Namespace) -> int:
     import torch
 
-    from wmoe.agents.evaluate import evaluate_run, load_run
+    from wmoe.agents.evaluate import evaluate_splits, load_run, split_summary
 
     torch.set_num_threads(args.num_threads)
     if args.video_baseline and not args.video:
@@ -193,7 +193,7 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
         from wmoe.agents.videos import check_video_dependency
 
         check_video_dependency()
-    report = evaluate_run(
+    reports = evaluate_splits(
         args.algo,
         args.env,
         Path(args.log_folder),
@@ -202,13 +202,20 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
         seed=args.seed,
         load=args.load,
         with_baselines=not args.no_baselines,
+        split=args.split,
+        env_kwargs=parse_key_values(args.env_kwargs),
     )
-    print(f"model: {report.model_path}")
-    print(
-        f"return over {args.n_episodes} episodes (seeds {args.seed}..."
-        f"{args.seed + args.n_episodes - 1}, mean length {report.episode_length:.1f} steps):"
-    )
-    print(report.table())
+    print(f"model: {reports[0].model_path}")
+    for report in reports:
+        if report.split is not None:
+            print(f"{report.heading()}:")
+        print(
+            f"return over {args.n_episodes} episodes (seeds {args.seed}..."
+            f"{args.seed + args.n_episodes - 1}, mean length {report.episode_length:.1f} steps):"
+        )
+        print(report.table())
+    if len(reports) > 1:
+        print(split_summary(reports))
     if not (args.video or args.expert_map):
         return 0
     run = load_run(args.algo, args.env, Path(args.log_folder), args.exp_id, args.load)
@@ -220,11 +227,11 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
             policies[args.video_baseline] = baseline_policy(
                 args.env, args.video_baseline, args.seed
             )
-        env_kwargs = run.hyperparameters.get("env_kwargs", {})
+        first = reports[0]
         for path in record_videos(
-            args.env, env_kwargs, policies, Path(args.video), args.video_episodes, args.seed
+            args.env, first.env_kwargs, policies, Path(args.video), args.video_episodes, args.seed
         ):
-            print(f"video {path}")
+            print(f"video {path}" + (f" (split {first.split})" if first.split else ""))
     if args.expert_map:
         from wmoe.agents.expert_map import save_expert_map
 
@@ -438,10 +445,28 @@ def build_parser() -> argparse.ArgumentParser:
     train.set_defaults(func=_cmd_train)
 
     evaluate = sub.add_parser(
-        "evaluate", help="mean/std return of a trained run beside the env's baselines"
+        "evaluate",
+        help="mean/std return of a trained run beside the env's baselines",
+        description="Play seeded episodes with a trained run and the env's baselines. An env "
+        "whose config has a data split (config key 'split') is scored on the held-out test "
+        "split by default, with the training run's split (in-sample) beside it; --split, or "
+        "config.split in --env-kwargs, scores that split alone.",
     )
     _add_run_arguments(evaluate)
     evaluate.add_argument("--n-episodes", type=int, default=10, help="episodes (default 10)")
+    evaluate.add_argument(
+        "--split",
+        default=None,
+        help="data split to score alone (train, validation or test), for envs whose config "
+        "has a 'split' key; default: test, and the training run's split beside it",
+    )
+    evaluate.add_argument(
+        "--env-kwargs",
+        nargs="*",
+        default=[],
+        help="gym.make kwargs as key:value over the run's own (config.split:test picks the "
+        "split and wins over the default)",
+    )
     evaluate.add_argument(
         "--load", choices=["final", "best", "checkpoint"], default="final", help="which model"
     )

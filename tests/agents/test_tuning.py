@@ -106,3 +106,25 @@ def test_bad_input_is_a_clear_error(tmp_path: Path) -> None:
         tune(_args(tmp_path, policy="nope"))
     with pytest.raises(ValueError, match="no search space for 'x'"):
         search_space("x")
+
+
+def test_a_new_study_first_runs_the_packaged_hyperparameters(tmp_path: Path) -> None:
+    from wmoe.agents.hyperparams import load_defaults
+    from wmoe.agents.registry import get_algorithm
+
+    defaults, _ = load_defaults(get_algorithm("ppo"), "wmoe/MultiAccess-v0")
+    point = tuning.packaged_point(search_space("ppo"), defaults)
+    assert point and all(point[name] == defaults[name] for name in point)
+    study = tune(_args(tmp_path, n_trials=1))
+    params = study.trials[0].params  # the values outside the space are sampled
+    assert {name: params[name] for name in point} == point
+
+
+def test_packaged_values_outside_the_space_are_left_to_the_sampler() -> None:
+    space = {
+        "batch_size": {"choice": [32, 64]},
+        "learning_rate": {"log_uniform": [1e-5, 1e-3]},
+        "gamma": {"uniform": [0.9, 1.0]},
+    }
+    base = {"batch_size": 512, "learning_rate": 3e-4, "gamma": 0.0, "n_epochs": 10}
+    assert tuning.packaged_point(space, base) == {"learning_rate": 3e-4}

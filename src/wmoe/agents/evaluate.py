@@ -4,14 +4,21 @@ The agent and every baseline of the env (see ``EnvSpecEntry.baselines``) play th
 episodes: episode ``i`` starts from ``env.reset(seed=seed + i)``, so the comparison is paired.
 Observations are normalised with the run's ``VecNormalize`` statistics when it used them;
 returns are always the env's raw rewards.
+
+An env whose config has a ``split`` key (the data split its samples come from, see
+:func:`data_splits`) is scored on the held-out :data:`HELD_OUT_SPLIT` by default, with the
+training run's own split beside it (in-sample); a split the caller names, or a
+``config.split`` in the caller's env kwargs, is scored alone (:func:`split_plan`). Every
+:class:`EvaluationReport` carries the split its numbers come from.
 """
 
 from __future__ import annotations
 
 import importlib
 import pickle
+import typing
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
@@ -26,9 +33,30 @@ from wmoe.agents.checkpoints import checkpoint_paths, latest_checkpoint
 from wmoe.agents.registry import get_algorithm
 from wmoe.agents.runs import env_name, existing_run
 from wmoe.agents.train import check_env_id
-from wmoe.envs.registration import env_entry
+from wmoe.config import deep_merge
+from wmoe.envs.registration import config_schema, env_entry
 
 Policy = Callable[[Any, gym.Env[Any, Any]], Any]
+
+
+@dataclass(frozen=True)
+class SplitChoice:
+    """One data split to score, and why.
+
+    Attributes:
+        split: The split.
+        in_sample: Whether it is the split the run was trained on.
+        reason: How it was chosen, e.g. ``the default``.
+    """
+
+    split: str
+    in_sample: bool
+    reason: str
+
+    @property
+    def note(self) -> str:
+        """``held out; the default``, ``in-sample; the training run's split`` and the like."""
+        return f"{'in-sample' if self.in_sample else 'held out'}; {self.reason}"
 
 
 @dataclass
@@ -39,11 +67,32 @@ class EvaluationReport:
         returns: Policy name (``"agent"`` first) -> returns, one per episode.
         episode_length: Mean episode length of the agent [steps].
         model_path: The evaluated model file.
+        split: The data split every episode drew its samples from; None for an env without
+            data splits.
+        choice: Why ``split`` was scored and whether it is in-sample; None without a split.
+        env_kwargs: The ``gym.make`` kwargs the episodes were played with.
     """
 
     returns: dict[str, NDArray[np.float64]]
     episode_length: float
     model_path: Path
+    split: str | None = None
+    choice: SplitChoice | None = None
+    env_kwargs: dict[str, Any] = field(default_factory=dict)
+
+    def heading(self) -> str:
+        """``split test (held out; the default)``; empty for an env without data splits."""
+        if self.split is None:
+            return ""
+        return f"split {self.split}" + (f" ({self.choice.note})" if self.choice else "")
+
+    def label(self) -> str:
+        """``split test`` or ``split train (in-sample)``; empty for an env without splits."""
+        if self.split is None:
+            return ""
+        return f"split {self.split}" + (
+            " (in-sample)" if self.choice and self.choice.in_sample else ""
+        )
 
     def table(self) -> str:
         """A text table: mean, std, min and max return per policy."""
@@ -220,24 +269,103 @@ def load_run(
     return TrainedRun(model, normalizer, hyperparameters, model_path)
 
 
-def evaluate_run(
-    algo: str,
-    env_id: str,
-    log_folder: Path,
-    exp_id: int | None = None,
-    n_episodes: int = 10,
-    seed: int = 0,
-    load: str = "final",
-    with_baselines: bool = True,
-) -> EvaluationReport:
-    """Evaluate a trained run (``load``: ``final``, ``best`` or ``checkpoint``).
+HELD_OUT_SPLIT = "test"
+"""The data split scored by default, for envs whose config has a ``split`` key."""
+
+
+def data_splits(env_id: str) -> tuple[str, ...]:
+    """The data splits ``env_id``'s config may draw from: its schema's ``split`` choices.
+
+    Empty for an env whose config schema has no ``split`` key, or that is outside the suite.
+    """
+    if env_entry(env_id) is None:
+        return ()
+    split = config_schema(env_id).model_fields.get("split")
+    return () if split is None else tuple(typing.get_args(split.annotation))
+
+
+def check_split(env_id: str, split: str | None, option: str = "--split") -> None:
+    """Raise a ValueError unless ``split`` (given as ``option``) is None or one of the env's.
 
     Raises:
-        ValueError: Unknown algorithm, env or ``load`` choice.
-        FileNotFoundError: No such run or model file.
+        ValueError: ``split`` is given and the env has no data splits, or not that one.
     """
-    run = load_run(algo, env_id, log_folder, exp_id, load)
-    env = gym.make(env_id, **run.hyperparameters.get("env_kwargs", {}))
+    if split is None:
+        return
+    splits = data_splits(env_id)
+    if not splits:
+        raise ValueError(
+            f"{option} {split}: {env_id} has no data splits (its config has no 'split' key); "
+            f"drop {option}"
+        )
+    if split not in splits:
+        raise ValueError(f"unknown {option} {split!r} for {env_id}; valid: {', '.join(splits)}")
+
+
+def split_plan(
+    env_id: str,
+    run_env_kwargs: dict[str, Any],
+    split: str | None = None,
+    env_kwargs: dict[str, Any] | None = None,
+    in_sample: bool = True,
+) -> list[SplitChoice]:
+    """The data splits to score a run on; empty for an env without data splits.
+
+    ``config.split`` of ``env_kwargs`` wins when given, then ``split``; each is scored
+    alone. Otherwise :data:`HELD_OUT_SPLIT`, then (with ``in_sample``) the training run's
+    split (``config.split`` of ``run_env_kwargs``, else the schema's default) where it
+    differs.
+
+    Raises:
+        ValueError: A split the env does not have, or ``split`` and ``config.split`` of
+            ``env_kwargs`` disagree.
+    """
+    explicit = (env_kwargs or {}).get("config", {}).get("split")
+    check_split(env_id, split)
+    check_split(env_id, explicit, "config.split of --env-kwargs")
+    splits = data_splits(env_id)
+    if not splits:
+        return []
+    if explicit is not None and split is not None and explicit != split:
+        raise ValueError(
+            f"--split {split} and config.split:{explicit} of --env-kwargs disagree; give one"
+        )
+    trained_on = run_env_kwargs.get("config", {}).get(
+        "split", config_schema(env_id).model_fields["split"].default
+    )
+
+    def choice(chosen: str, reason: str) -> SplitChoice:
+        return SplitChoice(chosen, chosen == trained_on, reason)
+
+    if explicit is not None:
+        return [choice(explicit, "config.split of --env-kwargs wins")]
+    if split is not None:
+        return [choice(split, "chosen by --split")]
+    if HELD_OUT_SPLIT not in splits:
+        raise ValueError(
+            f"{env_id} has no {HELD_OUT_SPLIT!r} split to score by default; choose one with "
+            f"--split ({', '.join(splits)})"
+        )
+    plan = [choice(HELD_OUT_SPLIT, "the default")]
+    if in_sample and trained_on != HELD_OUT_SPLIT:
+        plan.append(choice(trained_on, "the training run's split"))
+    return plan
+
+
+def evaluate_on(
+    run: TrainedRun,
+    env_id: str,
+    env_kwargs: dict[str, Any],
+    n_episodes: int = 10,
+    seed: int = 0,
+    with_baselines: bool = True,
+) -> EvaluationReport:
+    """Returns of ``run`` (and of the env's baselines) in ``gym.make(env_id, **env_kwargs)``.
+
+    The report's split is ``config.split`` of ``env_kwargs`` (None for an env without data
+    splits; the env's default split when ``env_kwargs`` names none).
+    """
+    env = gym.make(env_id, **env_kwargs)
     try:
         returns, length = run_episodes(env, run.policy(), n_episodes, seed)
         results = {"agent": returns}
@@ -247,6 +375,92 @@ def evaluate_run(
             bound = upper_bound_of(env_id)
             if bound is not None:
                 results[UPPER_BOUND] = bound(env, list(range(seed, seed + n_episodes)))
+        split = getattr(env.unwrapped, "config", {}).get("split") if data_splits(env_id) else None
     finally:
         env.close()
-    return EvaluationReport(results, length, run.model_path)
+    return EvaluationReport(results, length, run.model_path, split, env_kwargs=env_kwargs)
+
+
+def evaluate_splits(
+    algo: str,
+    env_id: str,
+    log_folder: Path,
+    exp_id: int | None = None,
+    n_episodes: int = 10,
+    seed: int = 0,
+    load: str = "final",
+    with_baselines: bool = True,
+    split: str | None = None,
+    env_kwargs: dict[str, Any] | None = None,
+    in_sample: bool = True,
+) -> list[EvaluationReport]:
+    """Evaluate a trained run on each split of :func:`split_plan`, one report per split.
+
+    ``env_kwargs`` are deep-merged over the run's own. An env without data splits gets one
+    report. ``load``: ``final``, ``best`` or ``checkpoint``.
+
+    Raises:
+        ValueError: Unknown algorithm, env, ``load`` choice or split (see :func:`split_plan`).
+        FileNotFoundError: No such run or model file.
+    """
+    check_env_id(env_id)
+    check_split(env_id, split)  # before the model loads
+    run = load_run(algo, env_id, log_folder, exp_id, load)
+    run_kwargs = run.hyperparameters.get("env_kwargs", {})
+    kwargs = deep_merge(run_kwargs, env_kwargs or {})
+    plan = split_plan(env_id, run_kwargs, split, env_kwargs, in_sample)
+    if not plan:
+        return [evaluate_on(run, env_id, kwargs, n_episodes, seed, with_baselines)]
+    reports = []
+    for choice in plan:
+        split_kwargs = deep_merge(kwargs, {"config": {"split": choice.split}})
+        report = evaluate_on(run, env_id, split_kwargs, n_episodes, seed, with_baselines)
+        report.choice = choice
+        reports.append(report)
+    return reports
+
+
+def split_summary(reports: list[EvaluationReport]) -> str:
+    """The agent's mean return per split on one line.
+
+    For example ``agent: split test: mean 25.400 ; split train (in-sample): mean 27.350``.
+    """
+    means = [f"{r.label()}: mean {r.returns['agent'].mean():.3f}" for r in reports]
+    return "agent: " + " ; ".join(means)
+
+
+def evaluate_run(
+    algo: str,
+    env_id: str,
+    log_folder: Path,
+    exp_id: int | None = None,
+    n_episodes: int = 10,
+    seed: int = 0,
+    load: str = "final",
+    with_baselines: bool = True,
+    split: str | None = None,
+    env_kwargs: dict[str, Any] | None = None,
+) -> EvaluationReport:
+    """Evaluate a trained run on one split (``load``: ``final``, ``best`` or ``checkpoint``).
+
+    An env with data splits is scored on :data:`HELD_OUT_SPLIT` unless ``split`` or
+    ``config.split`` of ``env_kwargs`` names another (:func:`evaluate_splits` without the
+    in-sample score).
+
+    Raises:
+        ValueError: Unknown algorithm, env, ``load`` choice or split.
+        FileNotFoundError: No such run or model file.
+    """
+    return evaluate_splits(
+        algo,
+        env_id,
+        log_folder,
+        exp_id,
+        n_episodes,
+        seed,
+        load,
+        with_baselines,
+        split,
+        env_kwargs,
+        in_sample=False,
+    )[0]

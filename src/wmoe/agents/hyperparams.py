@@ -5,6 +5,15 @@ Each entry holds the algorithm's constructor arguments plus these zoo keys:
 mapping, never a string to ``eval``), ``env_kwargs`` (passed to ``gym.make``) and
 ``normalize`` (``true`` or a mapping of ``VecNormalize`` kwargs). A learning rate written
 ``lin_<x>`` decays linearly from ``x`` to 0, as in the zoo.
+
+Beyond the zoo, an entry may hold ``presets``: network preset -> hyperparameters that apply
+over the entry when a run uses that preset (``wmoe tune`` tunes a MoE preset and its matched
+plain preset apart, with the same budget, so each gets its own tuned values)::
+
+    wmoe/MultiBSReception-v0:
+      learning_rate: 1.0e-3
+      presets:
+        moe-top2: {learning_rate: 3.0e-4}   # tuned: study ...
 """
 
 from __future__ import annotations
@@ -19,6 +28,8 @@ import yaml
 from wmoe.agents.registry import AlgorithmEntry
 from wmoe.config import deep_merge
 
+PRESET_SECTIONS = "presets"
+"""The entry key holding per-preset hyperparameters."""
 ZOO_KEYS: dict[str, Any] = {
     "n_timesteps": 100_000,
     "n_envs": 1,
@@ -42,8 +53,14 @@ def valid_keys(entry: AlgorithmEntry) -> list[str]:
     return sorted(set(algorithm_arguments(entry)) | set(ZOO_KEYS))
 
 
-def load_defaults(entry: AlgorithmEntry, env_id: str) -> tuple[dict[str, Any], bool]:
-    """The packaged hyperparameters of ``entry`` for ``env_id``.
+def load_defaults(
+    entry: AlgorithmEntry, env_id: str, preset: str | None = None
+) -> tuple[dict[str, Any], bool]:
+    """The packaged hyperparameters of ``entry`` for ``env_id`` and a network preset.
+
+    The section of ``preset`` (the entry's own ``policy`` when None) under the entry's
+    :data:`PRESET_SECTIONS` is deep-merged over the entry (whose ``policy`` stays the file's:
+    the caller sets the preset it runs).
 
     Returns:
         ``(hyperparameters, found)``; when the file has no entry for ``env_id`` the result is
@@ -52,7 +69,10 @@ def load_defaults(entry: AlgorithmEntry, env_id: str) -> tuple[dict[str, Any], b
     text = resources.files("wmoe.agents").joinpath("hyperparams", f"{entry.name}.yml")
     table = yaml.safe_load(text.read_text()) or {}
     found = env_id in table
-    return {**ZOO_KEYS, **(table.get(env_id) or {})}, found
+    hyperparameters = {**ZOO_KEYS, **(table.get(env_id) or {})}
+    sections = hyperparameters.pop(PRESET_SECTIONS, None) or {}
+    section = sections.get(preset or hyperparameters["policy"], {})
+    return deep_merge(hyperparameters, section), found
 
 
 def merge_hyperparameters(

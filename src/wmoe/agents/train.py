@@ -102,7 +102,7 @@ def check_env_id(env_id: str) -> None:
 
 def resolve_hyperparameters(args: TrainArgs, entry: AlgorithmEntry) -> dict[str, Any]:
     """Hyperparameters of a new run: file defaults, then the command line's overrides."""
-    defaults, found = load_defaults(entry, args.env)
+    defaults, found = load_defaults(entry, args.env, args.policy)
     if not found and args.verbose:
         print(f"no {entry.name} hyperparameters for {args.env}; using the algorithm defaults")
     overrides = dict(args.hyperparams)

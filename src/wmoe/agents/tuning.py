@@ -34,7 +34,7 @@ import sqlalchemy
 import yaml
 from stable_baselines3.common.callbacks import BaseCallback
 
-from wmoe.agents.evaluate import agent_policy, run_episodes
+from wmoe.agents.evaluate import agent_policy, data_splits, run_episodes
 from wmoe.agents.hyperparams import merge_hyperparameters
 from wmoe.agents.registry import AlgorithmEntry, check_action_space, get_algorithm
 from wmoe.agents.train import (
@@ -45,7 +45,6 @@ from wmoe.agents.train import (
     resolve_hyperparameters,
 )
 from wmoe.config import deep_merge
-from wmoe.envs.registration import config_schema, env_entry
 
 VALIDATION_FIRST_SEED = 500
 """Seed of the first validation episode: the benchmark suites' validation seeds start here
@@ -91,6 +90,29 @@ def sample(trial: optuna.Trial, space: Mapping[str, Distribution]) -> dict[str, 
     return values
 
 
+def packaged_point(space: Mapping[str, Distribution], base: Mapping[str, Any]) -> dict[str, Any]:
+    """The values of ``base`` (the packaged hyperparameters) that lie in ``space``.
+
+    A study runs them as its first trial, so its best trial is at least as good as the packaged
+    values on the validation episodes; a value outside its declared range is left to the
+    sampler.
+    """
+    point: dict[str, Any] = {}
+    for name, distribution in space.items():
+        if name not in base:
+            continue
+        ((kind, arguments),) = distribution.items()
+        value = base[name]
+        if kind == "choice":
+            if value in arguments:
+                point[name] = value
+        elif isinstance(value, int | float) and not isinstance(value, bool):
+            low, high = (float(a) for a in arguments)
+            if low <= float(value) <= high:
+                point[name] = float(value)
+    return point
+
+
 @dataclass
 class TuneArgs:
     """Settings of one ``wmoe tune`` study.
@@ -128,7 +150,7 @@ class TuneArgs:
 
 def _split_kwargs(env_id: str, split: str) -> dict[str, Any]:
     """``{"config": {"split": split}}`` for envs with a data split, else nothing."""
-    if env_entry(env_id) is not None and "split" in config_schema(env_id).model_fields:
+    if data_splits(env_id):
         return {"config": {"split": split}}
     return {}
 
@@ -292,6 +314,8 @@ def study_base(args: TuneArgs) -> tuple[AlgorithmEntry, dict[str, Any]]:
 def tune(args: TuneArgs) -> optuna.Study:
     """Run ``args.n_trials`` trials of the study (created or joined in ``args.storage``).
 
+    A new study's first trial is the packaged hyperparameters (:func:`packaged_point`).
+
     Raises:
         ValueError: Unknown algorithm, env, preset or hyperparameter, or no search space.
     """
@@ -308,6 +332,8 @@ def tune(args: TuneArgs) -> optuna.Study:
             ),
         )
     )
+    if not study.trials:
+        study.enqueue_trial(packaged_point(search_space(entry.name), base), skip_if_exists=True)
     study.optimize(objective(args, entry, base), n_trials=args.n_trials)
     return study
 

@@ -102,7 +102,7 @@ class Cell:
             config["network_spec"] = resolve_network(self.preset).fingerprint()
         if self.algo is not None:
             config["packaged_hyperparameters"] = load_defaults(
-                get_algorithm(self.algo), self.env_id
+                get_algorithm(self.algo), self.env_id, self.preset
             )[0]
         text = json.dumps(config, sort_keys=True, default=str)
         return hashlib.sha256(text.encode()).hexdigest()[:20]
