@@ -109,12 +109,14 @@ def test_bad_input_is_a_clear_error(tmp_path: Path) -> None:
 
 
 def test_a_new_study_first_runs_the_packaged_hyperparameters(tmp_path: Path) -> None:
-    from wmoe.agents.hyperparams import load_defaults
+    from wmoe.agents.hyperparams import algorithm_defaults, load_defaults
     from wmoe.agents.registry import get_algorithm
 
-    defaults, _ = load_defaults(get_algorithm("ppo"), "wmoe/MultiAccess-v0")
+    entry = get_algorithm("ppo")
+    defaults = {**algorithm_defaults(entry), **load_defaults(entry, "wmoe/MultiAccess-v0")[0]}
     point = tuning.packaged_point(search_space("ppo"), defaults)
-    assert point and all(point[name] == defaults[name] for name in point)
+    assert point["n_epochs"] == 10 and point["clip_range"] == 0.2  # PPO's own defaults
+    assert all(point[name] == defaults[name] for name in point)
     study = tune(_args(tmp_path, n_trials=1))
     params = study.trials[0].params  # the values outside the space are sampled
     assert {name: params[name] for name in point} == point

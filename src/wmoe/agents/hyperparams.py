@@ -48,6 +48,16 @@ def algorithm_arguments(entry: AlgorithmEntry) -> list[str]:
     return sorted(set(names) - _NOT_HYPERPARAMETERS)
 
 
+def algorithm_defaults(entry: AlgorithmEntry) -> dict[str, Any]:
+    """The algorithm's own default of each argument a hyperparameter file may set."""
+    parameters = inspect.signature(entry.algorithm.__init__).parameters
+    return {
+        name: parameters[name].default
+        for name in algorithm_arguments(entry)
+        if parameters[name].default is not inspect.Parameter.empty
+    }
+
+
 def valid_keys(entry: AlgorithmEntry) -> list[str]:
     """Every key a hyperparameter entry of ``entry`` may hold."""
     return sorted(set(algorithm_arguments(entry)) | set(ZOO_KEYS))

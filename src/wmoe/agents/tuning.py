@@ -35,7 +35,7 @@ import yaml
 from stable_baselines3.common.callbacks import BaseCallback
 
 from wmoe.agents.evaluate import agent_policy, data_splits, run_episodes
-from wmoe.agents.hyperparams import merge_hyperparameters
+from wmoe.agents.hyperparams import algorithm_defaults, merge_hyperparameters
 from wmoe.agents.registry import AlgorithmEntry, check_action_space, get_algorithm
 from wmoe.agents.train import (
     TrainArgs,
@@ -314,7 +314,8 @@ def study_base(args: TuneArgs) -> tuple[AlgorithmEntry, dict[str, Any]]:
 def tune(args: TuneArgs) -> optuna.Study:
     """Run ``args.n_trials`` trials of the study (created or joined in ``args.storage``).
 
-    A new study's first trial is the packaged hyperparameters (:func:`packaged_point`).
+    A new study's first trial is the packaged hyperparameters, the algorithm's defaults where
+    the file sets none (:func:`packaged_point`).
 
     Raises:
         ValueError: Unknown algorithm, env, preset or hyperparameter, or no search space.
@@ -333,7 +334,8 @@ def tune(args: TuneArgs) -> optuna.Study:
         )
     )
     if not study.trials:
-        study.enqueue_trial(packaged_point(search_space(entry.name), base), skip_if_exists=True)
+        packaged = {**algorithm_defaults(entry), **base}
+        study.enqueue_trial(packaged_point(search_space(entry.name), packaged), skip_if_exists=True)
     study.optimize(objective(args, entry, base), n_trials=args.n_trials)
     return study
 
