@@ -8,7 +8,10 @@ Prints a markdown table: per regime (the band and the reward profile fixed, the 
 distribution and the GEO layout drawn as the default config draws them), the mean return over
 episodes seeded 1,000,000, 1,000,001, ... (the benchmark suites' test seeds) of each baseline
 of :mod:`wmoe.envs.satellite_beamforming.reference` (returns can be negative: GEO, backlog
-and switching costs), the reference ``wmmse_search`` last.
+and switching costs), the reference ``wmmse_search`` last, each with its share of the
+reference's return in brackets; then the span ``R_ref - R_random`` of the leaderboard's
+normalised score in that regime. The last row averages the regimes (the default config draws
+the bands and the profiles with equal weights).
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ import torch
 import wmoe  # noqa: F401
 from wmoe.agents.evaluate import baseline_policies, run_episodes
 from wmoe.envs.satellite_beamforming.config import REWARD_PROFILES
+from wmoe.envs.satellite_beamforming.reference import REFERENCE
 
 ENV_ID = "wmoe/SatelliteBeamforming-v1"
 FIRST_SEED = 1_000_000
@@ -52,15 +56,26 @@ def main() -> None:
     names = list(baseline_policies(ENV_ID, FIRST_SEED))
     print(
         f"{ENV_ID}, {args.episodes} episodes of {args.episode_length} steps from seed "
-        f"{FIRST_SEED} per regime; mean return"
+        f"{FIRST_SEED} per regime; mean return (share of {REFERENCE})"
     )
-    print("| band | profile | " + " | ".join(names) + " |")
-    print("|---|---|" + "---|" * len(names))
+    print("| band | profile | " + " | ".join(names) + " | span |")
+    print("|---|---|" + "---|" * (len(names) + 1))
+    regimes = []
     for band in ("ka", "s"):
         for profile in REWARD_PROFILES:
             means = regime_returns(band, profile, args.episodes, args.episode_length)
-            cells = [f"{means[name]:.1f}" for name in names]
-            print(f"| {band} | {profile} | " + " | ".join(cells) + " |", flush=True)
+            print(f"| {band} | {profile} | {_cells(means, names)} |", flush=True)
+            regimes.append(means)
+    overall = {name: float(np.mean([means[name] for means in regimes])) for name in names}
+    print(f"| all | | {_cells(overall, names)} |")
+
+
+def _cells(means: dict[str, float], names: list[str]) -> str:
+    """Each baseline's mean return with its share of the reference's, then the span."""
+    reference = means[REFERENCE]
+    cells = [f"{means[name]:.1f} ({means[name] / reference:.2f})" for name in names]
+    cells.append(f"{reference - means['random']:.1f}")
+    return " | ".join(cells)
 
 
 if __name__ == "__main__":

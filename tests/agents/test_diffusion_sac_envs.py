@@ -20,7 +20,10 @@ SMOKE = {"n_envs": 2, "learning_starts": 32, "batch_size": 16, "train_freq": 4}
 def test_diffusion_sac_moe_top2_trains_and_reloads_on_every_env(
     env_id: str, tmp_path: Path, reception_config: dict[str, Any]
 ) -> None:
-    env_kwargs = {"config": reception_config} if env_id == "wmoe/MultiBSReception-v0" else {}
+    # The small scenario for v0 and for the wideband preset (whose default-scenario cache,
+    # per sub-band and with interferer terms, takes minutes to build).
+    small = env_id in ("wmoe/MultiBSReception-v0", "wmoe/MultiBSReceptionWideband-v1")
+    env_kwargs = {"config": reception_config} if small else {}
     folder = train(
         TrainArgs(
             algo="diffusion-sac",

@@ -27,8 +27,10 @@ def test_shipped_suites_load_and_expand() -> None:
         "wmoe/ChannelAwareClassification-v0",
         "wmoe/ExpertRouting-v0",
         "wmoe/SatelliteBeamforming-v0",
+        "wmoe/SatelliteBeamforming-v1",
         "wmoe/MultiAccess-v1",
     }
+    assert standard.env("wmoe/SatelliteBeamforming-v1").reference == "wmmse_search"
 
 
 def _with(data: dict[str, Any], path: list[Any], value: Any) -> str:

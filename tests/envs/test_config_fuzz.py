@@ -52,13 +52,15 @@ RECEPTION_SETUP = FuzzSetup(
         {"scenarios_dir", "scenario", "cache_dir", "bs_panel", "ue_antennas", "codebook"}
         | {"user_grids", "user_stride"}  # data-dependent, and each subset builds a cache
     ),
-    caps={"num_cooperating_bs": 4, "num_interferers": 20, "trajectory_step_users": 50},
+    caps={"num_cooperating_bs": 4, "num_interferers": 20, "trajectory_step_users": 50}
+    | {"num_subbands": 4},  # each sub-band multiplies the cache and the step's work
 )
 SETUPS: dict[str, FuzzSetup] = {
     "wmoe/MultiBSReception-v0": RECEPTION_SETUP,
     "wmoe/MultiBSReception-v1": RECEPTION_SETUP,
     "wmoe/MultiBSReceptionRSRP-v1": RECEPTION_SETUP,
     "wmoe/MultiBSReceptionMobility-v1": RECEPTION_SETUP,
+    "wmoe/MultiBSReceptionWideband-v1": RECEPTION_SETUP,
     "wmoe/ChannelAwareClassification-v0": FuzzSetup(fixed=SYSTEM_KEYS | {"link"}),
     "wmoe/ExpertRouting-v0": FuzzSetup(fixed=SYSTEM_KEYS),
     "wmoe/SatelliteBeamforming-v0": FuzzSetup(
@@ -228,5 +230,6 @@ def test_native_vector_equals_sync_on_random_configs(
         for index in (0, 2, 3):  # observations, terminated, truncated
             np.testing.assert_array_equal(got[index], expected[index])
         # Rewards from batched float32 torch inference (log-likelihood rewards) may differ
-        # from one-row inference in the last bits; everything else must be bitwise equal.
-        np.testing.assert_allclose(got[1], expected[1], rtol=1e-6, atol=1e-7)
+        # from one-row inference by the rounding of the float32 logits (seen: 6e-6 absolute,
+        # the same before and after issue 15's speed-up); everything else must be bitwise.
+        np.testing.assert_allclose(got[1], expected[1], rtol=1e-5, atol=1e-5)

@@ -14,8 +14,8 @@ from vector_checks import assert_infos_equal
 
 import wmoe  # noqa: F401
 from wmoe.config import ConfigError
-from wmoe.envs.satellite_beamforming.config import TASK_WEIGHT_KEYS
-from wmoe.envs.satellite_beamforming.core import PRECODERS, Decision, SatelliteCore
+from wmoe.envs.satellite_beamforming.config import REWARD_PROFILES, TASK_WEIGHT_KEYS
+from wmoe.envs.satellite_beamforming.core import PRECODERS, Decision, SatelliteCore, geo_penalty
 from wmoe.envs.satellite_beamforming.reference import BASELINES, REFERENCE, baseline_action
 from wmoe.envs.satellite_beamforming.tasks import FACTORS
 from wmoe.envs.satellite_beamforming.vector import SatelliteBeamformingV1VectorEnv
@@ -60,6 +60,7 @@ def test_v1_with_every_feature_off_is_v0() -> None:
         "beam_switch_cost": 0.0,
         "power_change_cost": 0.0,
         "geo_penalty_per_db": 0.05,
+        "geo_penalty_cap": None,
         "expose_task": False,
     }
     runs = []
@@ -261,6 +262,120 @@ def test_reference_dominates_the_baselines_on_seeded_episodes() -> None:
     means = {name: float(np.mean(values)) for name, values in returns.items()}
     assert all(means[REFERENCE] >= mean for mean in means.values()), means
     assert means[REFERENCE] > means["wmmse"] + 0.1, means
+
+
+def test_geo_penalty_saturates_at_the_cap_per_terminal() -> None:
+    # Terminals 0, 2.5 and 100 dB above the threshold, w = 0.2 / dB, cap 0.5: the bounded
+    # penalty is 0 + 0.5 (1 - e^-1) + 0.5 (1 - e^-40); unbounded (v0) it is 0.2 x 102.5.
+    excess = np.array([[0.0, 2.5, 100.0], [1e-6, 0.0, 0.0]])
+    w = np.array([0.2, 2.0])
+    bounded = geo_penalty(excess, w, 0.5)
+    assert bounded[0] == pytest.approx(0.5 * (1.0 - np.exp(-1.0)) + 0.5, rel=1e-12)
+    assert bounded[0] == pytest.approx(0.81606027941, rel=1e-10)
+    assert bounded[1] == pytest.approx(2.0 * 1e-6, rel=1e-5)  # slope w at the threshold
+    np.testing.assert_allclose(geo_penalty(excess, w, None), [0.2 * 102.5, 2.0 * 1e-6])
+    # Every further dB still costs, and no terminal costs the cap (up to 30 dB).
+    grid = np.linspace(0.0, 30.0, 61)[:, None].astype(np.float64)
+    rising = geo_penalty(grid, np.full(61, 0.2), 0.5)
+    assert np.all(np.diff(rising) > 0.0) and np.all(rising < 0.5)
+
+
+@pytest.mark.parametrize("profile", ["balanced", "protect_geo"])
+def test_geo_penalty_in_the_env_is_the_bounded_sum(profile: str) -> None:
+    # S band, matched-filter beams at full power: tens of dB of I/N at the terminals.
+    env = _make(**NO_DRAWS, band="s", reward_profile=profile, geo_layout="near_users")
+    env.reset(seed=5)
+    core = _core(env)
+    w = {"balanced": 0.2, "protect_geo": 2.0}[profile]
+    threshold = core.config["geo_i_over_n_threshold_db"]  # 10 log10(0.06): -12.2 dB
+    decision = Decision(np.ones((1, K)), core.cell_colours(ENV0), np.array([0]), np.zeros(1))
+    outcome = core.evaluate(ENV0, decision)
+    excess = np.maximum(outcome.i_over_n_db[0] - threshold, 0.0)
+    assert excess.max() > 10.0
+    hand = sum(0.5 * (1.0 - np.exp(-w * x / 0.5)) for x in excess)
+    assert outcome.penalty[0] == pytest.approx(hand, rel=1e-12)
+    assert 0.0 < outcome.penalty[0] <= M * 0.5  # saturated terminals round to the cap
+    codec = env.unwrapped.codec  # type: ignore[attr-defined]
+    *_, info = env.step(codec.encode(decision, core.cell_colours(ENV0))[0])
+    stepped = np.maximum(np.asarray(info["geo_i_over_n_db"]) - threshold, 0.0)
+    hand = sum(0.5 * (1.0 - np.exp(-w * x / 0.5)) for x in stepped)
+    assert float(info["geo_penalty"]) == pytest.approx(hand, rel=1e-12)
+
+
+def _geo_blind(name: str) -> Any:
+    """A policy that plans baseline ``name`` as if the GEO penalty were zero."""
+
+    def policy(env: gym.Env[Any, Any]) -> Any:
+        core = _core(env)
+        saved = core.geo_penalty_per_db.copy()
+        core.geo_penalty_per_db[:] = 0.0
+        try:
+            return baseline_action(name, env.unwrapped)
+        finally:
+            core.geo_penalty_per_db[:] = saved
+
+    return policy
+
+
+def _episode_return(env: gym.Env[Any, Any], policy: Any, seed: int) -> float:
+    env.reset(seed=seed)
+    total, done = 0.0, False
+    while not done:
+        _, reward, terminated, truncated, _ = env.step(policy(env))
+        total += float(reward)
+        done = terminated or truncated
+    return total
+
+
+@pytest.mark.parametrize("profile", ["balanced", "protect_geo"])
+@pytest.mark.parametrize("layout", ["uniform", "near_users"])
+def test_ignoring_geo_scores_below_respecting_it(profile: str, layout: str) -> None:
+    # S band (the GEO regime: handheld beams leak tens of dB of I/N into the VSATs). Full-power
+    # matched-filter beams (four colours) against ZF with GEO nulls; and the reference search
+    # planned GEO-blind (rate only) against the reference.
+    env = _make(**NO_DRAWS, band="s", reward_profile=profile, geo_layout=layout, episode_length=16)
+    for seed in (31, 32):
+        ignoring = _episode_return(
+            env, lambda e: baseline_action("four_colour_full_power", e.unwrapped), seed
+        )
+        respecting = _episode_return(
+            env, lambda e: baseline_action("zf_waterfilling", e.unwrapped), seed
+        )
+        assert ignoring < respecting - 0.5 * 16, (seed, ignoring, respecting)
+        blind = _episode_return(env, _geo_blind(REFERENCE), seed)
+        reference = _episode_return(env, lambda e: baseline_action(REFERENCE, e.unwrapped), seed)
+        assert blind < reference - 0.5 * 16, (seed, blind, reference)
+
+
+def test_reference_dominates_every_baseline_in_each_regime() -> None:
+    # Per band x reward profile, over seeded episodes: the reference returns more than random
+    # and each baseline; and the normalised score's span R_ref - R_random is of one scale
+    # across the regimes (the unbounded GEO penalty made it ~100x larger in S band).
+    spans = {}
+    for band in ("ka", "s"):
+        for profile in REWARD_PROFILES:
+            env = _make(
+                band_weights=None,
+                band=band,
+                reward_profile_weights=None,
+                reward_profile=profile,
+                episode_length=16,
+            )
+            means = {}
+            for name in BASELINES:
+                rng = np.random.default_rng(0)
+                means[name] = np.mean(
+                    [
+                        _episode_return(
+                            env, lambda e, n=name, r=rng: baseline_action(n, e.unwrapped, r), seed
+                        )
+                        for seed in (41, 42)
+                    ]
+                )
+            others = {name: mean for name, mean in means.items() if name != REFERENCE}
+            assert all(means[REFERENCE] > mean for mean in others.values()), (band, profile, means)
+            spans[band, profile] = means[REFERENCE] - means["random"]
+    assert max(spans.values()) < 4.0 * min(spans.values()), spans
 
 
 def test_baselines_encode_into_every_form() -> None:

@@ -79,6 +79,18 @@ ENV_TABLE: tuple[EnvSpecEntry, ...] = (
         baselines="wmoe.envs.multi_bs_reception.baselines_v1",
     ),
     EnvSpecEntry(
+        env_id="wmoe/MultiBSReceptionWideband-v1",
+        entry_point="wmoe.envs.multi_bs_reception.env:MultiBSReceptionWidebandV1Env",
+        vector_entry_point=(
+            "wmoe.envs.multi_bs_reception.vector:MultiBSReceptionWidebandV1VectorEnv"
+        ),
+        summary=(
+            "MultiBSReception-v1 over 8 sub-bands (rate averaged across the band) with "
+            "interferers' own channels whitened by the set's joint MMSE receiver."
+        ),
+        baselines="wmoe.envs.multi_bs_reception.baselines_v1",
+    ),
+    EnvSpecEntry(
         env_id="wmoe/ChannelAwareClassification-v0",
         entry_point="wmoe.envs.channel_aware_classification.env:ChannelAwareClassificationEnv",
         vector_entry_point=(

@@ -43,6 +43,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from wmoe.phy.wideband import frequency_response
+
 CHANNEL_MATRICES = (
     "power",
     "phase",
@@ -100,7 +102,9 @@ class ArrayConfig:
     The channel is narrowband, at the carrier: DeepMIMO's time-domain generation gives each
     path's MIMO gain ``sqrt(P) exp(j phase)`` times the array responses, and their sum over paths
     is the frequency response at the carrier. (DeepMIMO's OFDM mode would split the power over
-    subcarriers and drop paths longer than the FFT window.)
+    subcarriers and drop paths longer than the FFT window.) At other frequencies (sub-bands,
+    :meth:`DeepMIMOUplink.iter_bs_channels` with ``offsets_hz``) the same path gains are summed
+    with each path's delay phase, so the carrier normalisation is kept.
     """
 
     bs_panel: tuple[int, int] = (2, 2)
@@ -491,14 +495,22 @@ class DeepMIMOUplink:
         return positions
 
     def iter_bs_channels(
-        self, bs: int
+        self, bs: int, offsets_hz: NDArray[np.float64] | None = None
     ) -> Iterator[tuple[NDArray[np.int64], NDArray[np.complex64]]]:
         """Yield BS ``bs``'s uplink channels chunk by chunk.
 
+        Args:
+            bs: The BS.
+            offsets_hz: Frequency offsets from the carrier [Hz] (e.g. sub-band centres,
+                :func:`~wmoe.phy.wideband.subband_offsets_hz`) at which to evaluate the
+                channel from its paths' gains and delays
+                (:func:`~wmoe.phy.wideband.frequency_response`); None: at the carrier.
+
         Yields:
             ``(rows, h)``: the chunk's rows in :attr:`user_positions` order and its channels
-            (len(rows), bs_ports, ue_antennas). Ports are ordered polarisation-major: all +45
-            degree elements, then all -45 degree ones (DeepMIMO's element order inside each).
+            (len(rows), bs_ports, ue_antennas), or (len(rows), S, bs_ports, ue_antennas) at
+            ``S`` offsets. Ports are ordered polarisation-major: all +45 degree elements, then
+            all -45 degree ones (DeepMIMO's element order inside each).
         """
         params = channel_parameters(self.arrays, self.info.bs_facing_azimuth_deg[bs])
         offsets = self.info.user_offsets
@@ -518,7 +530,7 @@ class DeepMIMOUplink:
                     parts = datasets
                 else:
                     parts = [d.trim(idxs=np.arange(rows.size)[chunk]) for d in datasets]
-                yield rows[chunk], self._uplink(parts, params)
+                yield rows[chunk], self._uplink(parts, params, offsets_hz)
                 del parts  # free this chunk's channel caches before the next chunk's
 
     def _check_loaded(
@@ -545,15 +557,22 @@ class DeepMIMOUplink:
                 )
 
     @staticmethod
-    def _uplink(datasets: list[Any], params: Any) -> NDArray[np.complex64]:
+    def _uplink(
+        datasets: list[Any], params: Any, offsets_hz: NDArray[np.float64] | None
+    ) -> NDArray[np.complex64]:
         port_channels = []
         for dataset in datasets:
             with _quietly():
                 per_path = dataset.compute_channels(params)  # (n, ue_ant, bs_ant, paths)
-            port_channels.append(np.swapaxes(per_path.sum(axis=-1), 1, 2))
+            if offsets_hz is None:
+                port_channels.append(np.swapaxes(per_path.sum(axis=-1), 1, 2))
+            else:
+                delay_s = np.asarray(dataset.delay)[:, : per_path.shape[-1]]
+                response = frequency_response(per_path, delay_s, offsets_hz)  # (n, S, ue, bs)
+                port_channels.append(np.swapaxes(response, -1, -2))
         if len(port_channels) == 1:
             port_channels = [port_channels[0] * np.cos(np.pi / 4)] * 2
-        return np.concatenate(port_channels, axis=1).astype(np.complex64)
+        return np.concatenate(port_channels, axis=-2).astype(np.complex64)
 
     def bs_channels(self, bs: int) -> NDArray[np.complex64]:
         """Return BS ``bs``'s uplink channels (n_users, bs_ports, ue_antennas) for all users.

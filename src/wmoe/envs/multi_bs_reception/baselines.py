@@ -26,7 +26,9 @@ Channel-aware (genie) policies, which read the simulator's channel knowledge:
   TS 38.331 Sec. 5.5.4.4 with an offset of 3 dB, applied to the whole set;
 * ``oracle``: exhaustive search over all ``C(U, N)`` sets and all codewords for the best
   reward of the step (the rate, less the re-association loss where the set changes): an
-  upper bound per step, and over an episode where there is no re-association loss.
+  upper bound per step, and over an episode where there is no re-association loss (with one
+  it is myopic; the bound over an episode is
+  :func:`~wmoe.envs.multi_bs_reception.bounds.upper_bound`).
 
 Position-only policies, which see only the UE's position, as the agent does (the case
 study's observation), plus a fixed labelled subset of the scenario's users:

@@ -25,6 +25,9 @@ CodebookName = Literal["dft", "3gpp-2port", "tpmi"]
 SeCeiling = Literal["none", "mcs-64qam", "mcs-256qam"]
 PrecoderSelection = Literal["agent", "expert"]
 UserSequence = Literal["uniform", "trajectory", "mobility"]
+Interference = Literal["white", "coloured"]
+# Sub-bands of the Wideband-v1 preset: 100 MHz in 8 x 12.5 MHz (~34 RB at 30 kHz each).
+WIDEBAND_SUBBANDS = 8
 
 
 class ReceptionConfig(ConfigSchema):
@@ -275,9 +278,9 @@ class ReceptionConfig(ConfigSchema):
             )
 
 
-def _default(key: str, value: Any) -> Any:
-    """The :class:`ReceptionConfig` field ``key`` (meaning, unit, range) with another default."""
-    field: FieldInfo = ReceptionConfig.model_fields[key]
+def _default(key: str, value: Any, schema: type[ReceptionConfig] = ReceptionConfig) -> Any:
+    """The ``schema`` field ``key`` (meaning, unit, range) with another default."""
+    field: FieldInfo = schema.model_fields[key]
     return FieldInfo.merge_field_infos(field, default=value)
 
 
@@ -286,12 +289,47 @@ V1_INTERFERER_P0_DBM = -100.0
 
 
 class ReceptionV1Config(ReceptionConfig):
-    """Config of ``wmoe/MultiBSReception-v1``: the v0 keys with 3GPP-grounded defaults."""
+    """Config of ``wmoe/MultiBSReception-v1``: the v0 keys with 3GPP-grounded defaults.
+
+    Also the v1-only keys of a wideband channel and spatially coloured interference.
+    """
 
     codebook: CodebookName = _default("codebook", "tpmi")
     se_ceiling: SeCeiling = _default("se_ceiling", "mcs-256qam")
     interferer_num_rb: Int | None = _default("interferer_num_rb", FULL_CARRIER_RB)
     interferer_p0_dbm: Number = _default("interferer_p0_dbm", V1_INTERFERER_P0_DBM)
+    num_subbands: Int = setting(
+        1,
+        "S equal sub-bands of bandwidth_hz: the channel at each sub-band's centre frequency "
+        "(each ray-traced path with its delay), the rate the mean over sub-bands of the MMSE "
+        "sum rate (each layer capped by se_ceiling); 1: narrowband, at the carrier",
+        unit="count",
+        ge=1,
+        le=64,
+    )
+    interference: Interference = setting(
+        "white",
+        "'white': each BS's interference over thermal from the interferers' mean gains, added "
+        "to its noise (the same for every UE and set); 'coloured': the interferers' own "
+        "channels (one layer each, on its dominant eigenvector towards its strongest BS), "
+        "whitened by the set's joint MMSE receiver",
+    )
+    interferer_activity: Number = setting(
+        1.0,
+        "with 'coloured': probability that an interferer transmits in a step, drawn each step "
+        "from the env's generator (1: full buffer, always)",
+        ge=0.0,
+        le=1.0,
+    )
+
+    @model_validator(mode="after")
+    def _coloured_needs_interferers(self) -> ReceptionV1Config:
+        if self.interference == "coloured" and self.num_interferers == 0:
+            raise ValueError(
+                "interference='coloured' needs num_interferers >= 1 (0 leaves nothing to "
+                "whiten); set num_interferers, or interference='white' for no interference"
+            )
+        return self
 
 
 class ReceptionRSRPV1Config(ReceptionV1Config):
@@ -308,3 +346,10 @@ class ReceptionMobilityV1Config(ReceptionRSRPV1Config):
     user_sequence: UserSequence = _default("user_sequence", "mobility")
     observe_current_set: Flag = _default("observe_current_set", True)
     reassociation_latency_s: Number = _default("reassociation_latency_s", 0.03)
+
+
+class ReceptionWidebandV1Config(ReceptionV1Config):
+    """Config of ``wmoe/MultiBSReceptionWideband-v1``: v1 over sub-bands, coloured interference."""
+
+    num_subbands: Int = _default("num_subbands", WIDEBAND_SUBBANDS, ReceptionV1Config)
+    interference: Interference = _default("interference", "coloured", ReceptionV1Config)

@@ -11,6 +11,21 @@ channel ``H_b`` (ports x UE antennas) the stacked channel of the set has Gram ma
 The reward is the rate, less the share ``reassociation_latency_s / step_duration_s`` of it in
 a step whose set differs from the UE's current set (the interruption of a handover).
 
+Interference (v1 keys). ``interference="white"``: each BS's noise is raised by its interference
+over thermal (IoT) from the interferers' mean gains, so a BS's Gram is weighted by
+``P_tx / (N_0 B F IoT_b)``. ``"coloured"``: the M interferers (users drawn once with
+``interferer_seed`` from all users of the scenario, each sending one layer on its dominant
+eigenvector towards its strongest BS with the TS 38.213 open-loop power ``p_i``, active in a
+step with probability ``interferer_activity``) are whitened by the set's joint MMSE receiver:
+its Gram is ``rho H_S^H R^{-1} H_S`` with ``R = I + sum_i q_i g_{S,i} g_{S,i}^H``,
+``q_i = p_i / (N_0 B F)``, computed per set from per-BS terms by the Woodbury identity
+(:func:`~wmoe.phy.interference.whitened_gram`). So the BSs combined decide which interferers
+the receiver can null.
+
+Wideband (``num_subbands = S > 1``). The Grams are cached at the centres of ``S`` equal
+sub-bands (:mod:`wmoe.phy.wideband`); the rate is the mean over sub-bands of the (capped) sum
+rate, with the set and codeword shared by the whole band.
+
 With ``observe_rsrp`` the UE reports each BS's downlink RSRP per resource element as TS
 38.215/38.133 define it (:mod:`wmoe.phy.nr_measurements`): the reference-signal power per
 resource element (``bs_tx_power_dbm`` over ``bs_num_rb`` resource blocks) times the mean
@@ -40,6 +55,7 @@ from wmoe.envs.multi_bs_reception.config import SYNTHETIC_SCENARIO
 from wmoe.envs.multi_bs_reception.mobility import StreetTracks, move_along_tracks, street_tracks
 from wmoe.paths import default_data_dir
 from wmoe.phy.codebook import Codebook, canonical_column, make_codebook
+from wmoe.phy.interference import whitened_gram
 from wmoe.phy.nr_mcs import MCS_TABLES, cap_sinr
 from wmoe.phy.nr_measurements import (
     HIGHEST_RSRP_REPORT,
@@ -52,8 +68,18 @@ from wmoe.phy.nr_measurements import (
 from wmoe.phy.nr_power_control import pusch_tx_power_dbm
 from wmoe.phy.receivers import mmse_sinr_from_gram, sum_rate
 from wmoe.phy.units import dbm_to_watt, thermal_noise_dbm
-from wmoe.scenarios.channel_cache import UplinkGrams, load_uplink_grams
-from wmoe.scenarios.deepmimo_loader import ArrayConfig, UserSubset, UserSubsetError
+from wmoe.scenarios.channel_cache import (
+    InterfererChannels,
+    Subbands,
+    UplinkGrams,
+    load_uplink_grams,
+)
+from wmoe.scenarios.deepmimo_loader import (
+    ArrayConfig,
+    UserSubset,
+    UserSubsetError,
+    read_scenario_info,
+)
 from wmoe.scenarios.synthetic_o1 import SyntheticO1Config, write_synthetic_o1
 
 DRAW_BUFFER = 256
@@ -65,7 +91,8 @@ class ScenarioChannels:
 
     Attributes:
         grams: The per-user, per-BS uplink Gram matrices.
-        mean_gain_db: (users, BSs) mean channel power gain per BS port and UE antenna [dB].
+        mean_gain_db: (users, BSs) mean channel power gain per BS port and UE antenna (and
+            sub-band) [dB].
         reachable: (users, BSs) whether the BS has any path to the user.
         normalized_positions: (users, 2) user (x, y) scaled to [0, 1] over the user area.
     """
@@ -83,11 +110,16 @@ def load_scenario_channels(
     ue_antennas: int,
     cache_dir: str,
     subset: UserSubset,
+    subbands: Subbands | None = None,
+    interferers: tuple[int, ...] | None = None,
 ) -> ScenarioChannels:
     """Load (once per process) a scenario's Gram matrices and the statistics derived from them."""
     arrays = ArrayConfig(bs_panel=bs_panel, ue_antennas=ue_antennas)
-    grams = load_uplink_grams(folder, arrays, cache_dir, subset)
+    rows = None if interferers is None else np.array(interferers, dtype=np.int64)
+    grams = load_uplink_grams(folder, arrays, cache_dir, subset, subbands, rows)
     energy = np.trace(grams.gram, axis1=-2, axis2=-1).real
+    if subbands is not None and subbands.count > 1:
+        energy = energy.mean(axis=-1)
     with np.errstate(divide="ignore"):
         mean_gain_db = 10.0 * np.log10(energy / (arrays.bs_ports * ue_antennas))
     positions = grams.user_positions[:, :2]
@@ -187,17 +219,30 @@ class ReceptionCore:
             grids=None if grids is None else tuple(int(g) for g in grids),
             stride=int(config["user_stride"]),
         )
+        # v1 keys (v0's config has neither: narrowband, white interference).
+        self.num_subbands = int(config.get("num_subbands", 1))
+        self.coloured = config.get("interference", "white") == "coloured"
+        self.interferer_activity = float(config.get("interferer_activity", 1.0))
+        subbands = Subbands(self.num_subbands, float(config["bandwidth_hz"]))
         try:
+            interferers = None
+            if self.coloured:  # their channels' terms are cached with the Grams
+                num_users = len(subset.indices(read_scenario_info(folder)))
+                interferers = tuple(self._draw_interferers(num_users).tolist())
             self.channels = load_scenario_channels(
                 str(folder),
                 tuple(config["bs_panel"]),
                 int(config["ue_antennas"]),
                 str(cache_dir),
                 subset,
+                subbands,
+                interferers,
             )
         except UserSubsetError as error:
             raise ConfigError(f"config['user_grids']={grids!r} is invalid: {error}") from None
         self.data = self.channels.grams
+        # (users, BSs, S, Nt, Nt): a view with a sub-band axis also for the narrowband cache.
+        self._subband_gram = self.data.gram if self.num_subbands > 1 else self.data.gram[:, :, None]
         self.reachable = self.channels.reachable
         self.normalized_positions = self.channels.normalized_positions
         self.num_users, self.num_bs = self.data.gram.shape[:2]
@@ -226,8 +271,20 @@ class ReceptionCore:
         self._beams, self._rank_groups = _beam_decomposition(self.codebook)
         noise_w = dbm_to_watt(thermal_noise_dbm(config["bandwidth_hz"], config["noise_figure_db"]))
         self.snr_scale = float(dbm_to_watt(config["tx_power_dbm"]) / noise_w)
-        self.interference_over_thermal_db = self._interference_over_thermal_db()
+        # Interferers' transmit power over the noise power, q_i (with "coloured").
+        self.interferer_snr: NDArray[np.float64] = np.zeros(0)
+        if self.coloured:
+            self.interferer_snr = self._coloured_interferer_snr()
+            self.interference_over_thermal_db = self._coloured_interference_over_thermal_db()
+        else:
+            self.interference_over_thermal_db = self._interference_over_thermal_db()
         self.bs_snr_scale = self.snr_scale / 10.0 ** (self.interference_over_thermal_db / 10.0)
+        # Which interferers transmit in each env's current step (with "coloured").
+        self.active = np.ones((batch_size, len(self.interferer_snr)))
+        # (sets, S, M, M) sum over each set's BSs of G_b^H G_b (with "coloured").
+        self._set_interferer_gram = (
+            self.interferer_terms.gram[self.bs_sets].sum(axis=1) if self.coloured else None
+        )
         self.user = np.zeros(batch_size, dtype=np.int64)
         self.elapsed = np.zeros(batch_size, dtype=np.int64)
         self._draws = np.zeros((batch_size, DRAW_BUFFER), dtype=np.int64)
@@ -303,6 +360,25 @@ class ReceptionCore:
         changed = set_index != self.current_set[envs]
         return np.asarray(1.0 - self.reassociation_loss * changed)
 
+    def _draw_interferers(self, num_users: int) -> NDArray[np.int64]:
+        """The interfering users: ``num_interferers`` distinct users drawn with their seed."""
+        count = int(self.config["num_interferers"])
+        rng = np.random.default_rng(self.config["interferer_seed"])
+        return np.asarray(rng.choice(num_users, size=count, replace=False), dtype=np.int64)
+
+    def _interferer_power_dbm(self, path_loss_db: NDArray[np.float64]) -> NDArray[np.float64]:
+        """Open-loop PUSCH power of TS 38.213 Sec. 7.1.1 at each interferer's path loss [dBm]."""
+        return np.asarray(
+            pusch_tx_power_dbm(
+                self.config["tx_power_dbm"],
+                self.config["interferer_p0_dbm"],
+                self.config["interferer_alpha"],
+                path_loss_db,
+                num_rb=self.config["interferer_num_rb"],
+                subcarrier_spacing_khz=self.config["subcarrier_spacing_khz"],
+            )
+        )
+
     def _interference_over_thermal_db(self) -> NDArray[np.float64]:
         """Per-BS interference over thermal [dB] from the configured co-channel UEs.
 
@@ -312,21 +388,59 @@ class ReceptionCore:
         count = int(self.config["num_interferers"])
         if count == 0:
             return np.zeros(self.num_bs)
-        rng = np.random.default_rng(self.config["interferer_seed"])
-        interferers = rng.choice(self.num_users, size=count, replace=False)
+        interferers = self._draw_interferers(self.num_users)
         gain_db = self.channels.mean_gain_db[interferers]  # (K, U)
         path_loss_db = -gain_db.max(axis=1)  # towards each interferer's strongest BS
-        power_dbm = pusch_tx_power_dbm(
-            self.config["tx_power_dbm"],
-            self.config["interferer_p0_dbm"],
-            self.config["interferer_alpha"],
-            path_loss_db,
-            num_rb=self.config["interferer_num_rb"],
-            subcarrier_spacing_khz=self.config["subcarrier_spacing_khz"],
-        )
+        power_dbm = self._interferer_power_dbm(path_loss_db)
         noise_dbm = self.config["tx_power_dbm"] - 10.0 * np.log10(self.snr_scale)
         interference_mw = (10.0 ** ((power_dbm[:, None] + gain_db - noise_dbm) / 10.0)).sum(axis=0)
         return np.asarray(10.0 * np.log10(1.0 + interference_mw))
+
+    @property
+    def interferer_terms(self) -> InterfererChannels:
+        """The cached interferer terms (with ``interference="coloured"``)."""
+        terms = self.data.interferers
+        if terms is None:
+            raise RuntimeError("interferer terms exist only with interference='coloured'")
+        return terms
+
+    def _coloured_interferer_snr(self) -> NDArray[np.float64]:
+        """(M,) ``q_i = p_i / (N_0 B F)``, each at the path loss to its serving BS."""
+        terms = self.interferer_terms
+        path_loss_db = -self.channels.mean_gain_db[terms.users, terms.serving_bs]
+        noise_dbm = self.config["tx_power_dbm"] - 10.0 * np.log10(self.snr_scale)
+        return np.asarray(10.0 ** ((self._interferer_power_dbm(path_loss_db) - noise_dbm) / 10.0))
+
+    def _coloured_interference_over_thermal_db(self) -> NDArray[np.float64]:
+        """Per-BS mean interference over thermal [dB] of the coloured interferers.
+
+        ``1 + a sum_i q_i ||g_{b,i}||^2 / ports``, averaged over sub-bands, ``a`` the activity:
+        the observed IoT (``observe_interference``) and the ``best_sinr_n`` baseline's.
+        """
+        received = np.diagonal(self.interferer_terms.gram, axis1=-2, axis2=-1).real  # (B, S, M)
+        ports = 2 * int(np.prod(self.config["bs_panel"]))
+        per_port = (received * self.interferer_snr).sum(axis=-1).mean(axis=-1) / ports
+        return np.asarray(10.0 * np.log10(1.0 + self.interferer_activity * per_port))
+
+    def _draw_activity(
+        self, envs: NDArray[np.int64], generators: Sequence[np.random.Generator]
+    ) -> None:
+        """Draw which interferers transmit in ``envs``' new step (coloured, activity < 1)."""
+        if not self.coloured or self.interferer_activity >= 1.0:
+            return
+        count = len(self.interferer_snr)
+        for env in envs:
+            self.active[env] = generators[env].random(count) < self.interferer_activity
+
+    def step_activity(self, envs: NDArray[np.int64]) -> NDArray[np.float64] | None:
+        """(len(envs), M) interferers transmitting in ``envs``' current step; None if fixed.
+
+        None (white interference, or every interferer always active) lets :meth:`set_gram`
+        use the fixed interference.
+        """
+        if not self.coloured or self.interferer_activity >= 1.0:
+            return None
+        return np.asarray(self.active[envs].copy())
 
     @property
     def num_sets(self) -> int:
@@ -370,6 +484,7 @@ class ReceptionCore:
         self.elapsed[envs] = 0
         self.current_set[envs] = self.top_n_sets(self.channels.mean_gain_db[self.user[envs]])
         self._measure(envs, generators)
+        self._draw_activity(envs, generators)
 
     def advance(
         self, envs: NDArray[np.int64], generators: Sequence[np.random.Generator]
@@ -395,6 +510,7 @@ class ReceptionCore:
             self.track[envs], self.distance_m[envs], self.heading[envs] = track, distance, heading
             self.user[envs] = self.tracks.nearest_user(track, distance)
         self._measure(envs, generators)
+        self._draw_activity(envs, generators)
         return np.asarray(self.elapsed[envs] >= self.config["episode_length"])
 
     def observations(self, envs: NDArray[np.int64]) -> NDArray[np.float32]:
@@ -424,28 +540,59 @@ class ReceptionCore:
         return np.asarray(obs, dtype=np.float32)
 
     def set_gram(
-        self, users: NDArray[np.int64], set_index: NDArray[np.int64]
+        self,
+        users: NDArray[np.int64],
+        set_index: NDArray[np.int64],
+        activity: NDArray[np.float64] | None = None,
     ) -> NDArray[np.complex128]:
-        """Return the SINR-scaled Gram matrix of each user's chosen BS set, (B, Nt, Nt).
+        """Return the SINR-scaled Gram matrix of each user's chosen BS set.
 
-        Each BS's Gram is weighted by P_tx / (noise + interference) at that BS: after whitening,
-        the set's MMSE receiver sees the sum.
+        White interference: each BS's Gram is weighted by P_tx / (noise + interference) at that
+        BS; after whitening, the set's MMSE receiver sees the sum. Coloured: the set's Gram
+        whitened by its interference-plus-noise covariance (see the module docstring).
+
+        Args:
+            users: (B,) the users.
+            set_index: (B,) their sets.
+            activity: (B, M) which interferers transmit (1) or not (0), with "coloured"; None:
+                each at its activity probability (the mean covariance; exact when it is 1).
+
+        Returns:
+            (B, Nt, Nt) narrowband with white interference, else (B, S, Nt, Nt) per sub-band.
         """
         members = self.bs_sets[set_index]  # (B, N)
+        if self._set_interferer_gram is not None:
+            gram = self._subband_gram[users[:, None], members].sum(axis=1)
+            cross = self.interferer_terms.cross[users[:, None], members].sum(axis=1)
+            fraction = self.interferer_activity if activity is None else activity
+            q = np.broadcast_to(self.interferer_snr * fraction, (len(users), cross.shape[-1]))
+            interferer_gram = self._set_interferer_gram[set_index]
+            whitened = whitened_gram(gram, cross, interferer_gram, q[:, None, :])
+            return np.asarray(self.snr_scale * whitened)
         weights = self.bs_snr_scale[members][..., None, None]
+        if self.num_subbands > 1:
+            weights = weights[..., None]
         return np.asarray((self.data.gram[users[:, None], members] * weights).sum(axis=1))
 
     def codeword_rates(self, gram: NDArray[np.complex128]) -> NDArray[np.float64]:
-        """Return every codeword's MMSE sum rate (B, C) [bit/s/Hz] for Gram matrices (B, Nt, Nt).
+        """Return every codeword's MMSE sum rate (B, C) [bit/s/Hz] for Gram matrices.
 
         The one rate function of the env (reward, expert precoder, oracle and baselines): with
         ``se_ceiling`` each layer's ``log2(1 + SINR)`` is capped at the MCS table's highest
-        spectral efficiency (:func:`~wmoe.phy.nr_mcs.cap_sinr`).
+        spectral efficiency (:func:`~wmoe.phy.nr_mcs.cap_sinr`). Gram matrices (B, S, Nt, Nt)
+        of S sub-bands give the mean over sub-bands of these (capped) rates.
 
         Every codeword column is a scaled copy of one of a few distinct beams ``V``, so one
         beam Gram ``V^H G V`` per batch member (two matrix products) gives every codeword's
         effective Gram by gathering; each rank is then equalised without zero padding.
+
+        Args:
+            gram: (B, Nt, Nt), or (B, S, Nt, Nt) per sub-band, as :meth:`set_gram` returns.
         """
+        if gram.ndim == 4:
+            batch, subbands = gram.shape[:2]
+            flat = self.codeword_rates(gram.reshape(batch * subbands, *gram.shape[2:]))
+            return np.asarray(flat.reshape(batch, subbands, -1).mean(axis=1))
         batch, nt = gram.shape[0], gram.shape[-1]
         beams = self._beams.shape[1]
         gv = (gram.reshape(batch * nt, nt) @ self._beams).reshape(batch, nt, beams)
@@ -468,9 +615,13 @@ class ReceptionCore:
         users: NDArray[np.int64],
         set_index: NDArray[np.int64],
         precoder: NDArray[np.int64] | None,
+        activity: NDArray[np.float64] | None = None,
     ) -> StepResult:
-        """Rate of each (user, set, precoder); ``precoder=None`` applies the expert precoder."""
-        rates = self.codeword_rates(self.set_gram(users, set_index))
+        """Rate of each (user, set, precoder); ``precoder=None`` applies the expert precoder.
+
+        ``activity``: the interferers transmitting, see :meth:`set_gram`.
+        """
+        rates = self.codeword_rates(self.set_gram(users, set_index, activity))
         expert = rates.argmax(axis=1)
         rows = np.arange(len(users))
         chosen = expert if precoder is None else precoder
@@ -482,7 +633,10 @@ class ReceptionCore:
         )
 
     def oracle(
-        self, users: NDArray[np.int64], current_sets: NDArray[np.int64] | None = None
+        self,
+        users: NDArray[np.int64],
+        current_sets: NDArray[np.int64] | None = None,
+        activity: NDArray[np.float64] | None = None,
     ) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float64]]:
         """Exhaustive search over every set and codeword: (set, precoder, reward) per user.
 
@@ -490,13 +644,16 @@ class ReceptionCore:
             users: The users.
             current_sets: Each user's current set; with a re-association loss the search
                 maximises the reward (rate times :meth:`reward_factor`). None: the rate.
+            activity: (len(users), M) the interferers transmitting, see :meth:`set_gram`.
         """
         best_set = np.zeros(len(users), dtype=np.int64)
         best_precoder = np.zeros(len(users), dtype=np.int64)
         best_rate = np.full(len(users), -np.inf)
         all_sets = np.arange(self.num_sets)
         for i, user in enumerate(users):
-            rates = self.codeword_rates(self.set_gram(np.full(self.num_sets, user), all_sets))
+            active = None if activity is None else np.repeat(activity[i : i + 1], self.num_sets, 0)
+            gram = self.set_gram(np.full(self.num_sets, user), all_sets, active)
+            rates = self.codeword_rates(gram)
             if current_sets is not None and self.reassociation_loss > 0.0:
                 keep = np.where(all_sets == current_sets[i], 1.0, 1.0 - self.reassociation_loss)
                 rates *= keep[:, None]
@@ -531,7 +688,8 @@ class ReceptionCore:
             reward of the step, re-association loss included) and ``regret``.
         """
         users = self.user[envs].copy()
-        result = self.evaluate(users, set_index, precoder)
+        activity = self.step_activity(envs)
+        result = self.evaluate(users, set_index, precoder, activity)
         current_sets = self.current_set[envs].copy()
         reward = result.rate
         info: dict[str, NDArray[Any]] = {
@@ -548,7 +706,7 @@ class ReceptionCore:
         if self.tracks is not None:
             info["ue_position_m"] = self.ue_position_m(envs)
         if self.config["info_oracle"]:
-            oracle_rate = self.oracle(users, current_sets)[2]
+            oracle_rate = self.oracle(users, current_sets, activity)[2]
             info["oracle_rate"] = oracle_rate
             info["regret"] = oracle_rate - reward
         self.current_set[envs] = set_index

@@ -18,6 +18,7 @@ from wmoe.envs.multi_bs_reception.env import (
     ReceptionMobilityV1Binding,
     ReceptionRSRPV1Binding,
     ReceptionV1Binding,
+    ReceptionWidebandV1Binding,
 )
 
 
@@ -63,3 +64,10 @@ class MultiBSReceptionMobilityV1VectorEnv(MultiBSReceptionVectorEnv):
 
     binding_class = ReceptionMobilityV1Binding
     binding: ReceptionMobilityV1Binding
+
+
+class MultiBSReceptionWidebandV1VectorEnv(MultiBSReceptionVectorEnv):
+    """``num_envs`` ``wmoe/MultiBSReceptionWideband-v1`` environments stepped together."""
+
+    binding_class = ReceptionWidebandV1Binding
+    binding: ReceptionWidebandV1Binding

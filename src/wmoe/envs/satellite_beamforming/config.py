@@ -35,6 +35,13 @@ REWARD_PROFILES = ("balanced", "protect_geo", "low_latency")
 """Reward-weight profiles of v1: ``balanced`` (``geo_penalty_per_db``,
 ``backlog_cost_per_bit_per_hz``), ``protect_geo`` (``protect_geo_penalty_per_db`` instead of
 the first) and ``low_latency`` (``low_latency_backlog_cost`` instead of the second)."""
+GEO_PENALTY_CAP = 0.5
+"""Default ``geo_penalty_cap`` of v1 [reward per GEO terminal and step]. With the four default
+terminals, ignoring the GEO costs up to 2 per step, about the reference's whole rate term (~1.7
+bit/s/Hz), so in S band a GEO-blind planner returns ~0 per episode against ~105; and the span
+``R_ref - R_random`` of the leaderboard's score stays within a factor ~2 across the bands and
+reward profiles (unbounded, a random S-band ``protect_geo`` episode returned about -8,800).
+Measurements: the Headroom section of ``SatelliteBeamformingV1Env``."""
 TASK_WEIGHT_KEYS = {
     "band_weights": ("band", ("ka", "s")),
     "user_distribution_weights": ("user_distribution", USER_DISTRIBUTIONS),
@@ -473,6 +480,15 @@ class SatelliteV1Config(SatelliteConfig):
         unit="1/dB",
         ge=0.0,
         le=10.0,
+    )
+    geo_penalty_cap: Number | None = setting(
+        GEO_PENALTY_CAP,
+        "most reward one GEO terminal can cost per step: its penalty is cap (1 - exp(-w x / "
+        "cap)), x its dB of I/N above the threshold and w the profile's penalty per dB (slope w "
+        "at the threshold, saturating at cap; see GEO_PENALTY_CAP); null: unbounded w x (v0's)",
+        unit="reward",
+        gt=0.0,
+        le=100.0,
     )
     channel_memory: Literal["independent", "gauss_markov"] = setting(
         "gauss_markov", SatelliteConfig.model_fields["channel_memory"].description or ""

@@ -43,7 +43,8 @@ Model, per env (SI units; dB only in the config, the observation and ``info``):
   ``g_kj = |c_k|^2 gamma_k |a_k^H w_j|^2``; its spectral efficiency is
   ``sum_s (1 / C) log2(1 + SINR)`` [bit/s/Hz of the whole band]. The reward is the mean over
   users, minus ``geo_penalty_per_db`` per dB by which each GEO terminal's I/N exceeds
-  ``geo_i_over_n_threshold_db``; with ``reward_type = "energy_efficiency"`` the rate term is
+  ``geo_i_over_n_threshold_db`` (v1: bounded per terminal by ``geo_penalty_cap``, see
+  :func:`geo_penalty`); with ``reward_type = "energy_efficiency"`` the rate term is
   scaled by ``P_full / P_consumed`` (power model ``P_tx / eta_PA + P_circuit``; G. Auer et al.,
   IEEE Wireless Commun. 18(5), 2011), equal to the spectral efficiency at full power.
 * **GEO terminals.** ``num_geo_terminals`` earth stations in the area point their dishes at a
@@ -217,6 +218,28 @@ class Outcome:
 
 def _db(x: NDArray[np.float64]) -> NDArray[np.float64]:
     return 10.0 * np.log10(np.maximum(x, 10.0 ** (FLOOR_DB / 10.0)))
+
+
+def geo_penalty(
+    excess_db: NDArray[np.float64], per_db: NDArray[np.float64], cap: float | None
+) -> NDArray[np.float64]:
+    """GEO penalty of each env, ``(n,)``: the sum over its terminals of their penalties.
+
+    Unbounded (``cap`` None, v0): ``w x`` per terminal. Bounded (v1): ``cap (1 - exp(-w x /
+    cap))``, which rises with slope ``w`` at the threshold, keeps rising with every dB and
+    tends to ``cap`` (reached within rounding beyond ~37 ``cap / w`` dB).
+
+    Args:
+        excess_db: dB of I/N above the protection threshold of each terminal (``x >= 0``),
+            ``(n, M)``.
+        per_db: Penalty per dB ``w`` of each env's reward profile, ``(n,)``.
+        cap: Most one terminal can cost per step, or None for no bound.
+    """
+    if cap is None:
+        unbounded: NDArray[np.float64] = per_db * excess_db.sum(-1)
+        return unbounded
+    bounded: NDArray[np.float64] = -cap * np.expm1(-per_db[:, None] * excess_db / cap)
+    return bounded.sum(-1)
 
 
 def split_common_rate(
@@ -639,7 +662,7 @@ class SatelliteCore:
             i_over_n = np.zeros((n, 0))
         i_over_n_db = _db(i_over_n)
         excess = np.maximum(i_over_n_db - config["geo_i_over_n_threshold_db"], 0.0)
-        penalty = self.geo_penalty_per_db[envs] * excess.sum(-1)
+        penalty = geo_penalty(excess, self.geo_penalty_per_db[envs], config.get("geo_penalty_cap"))
         demand = self.backlog[envs] / config["step_s"] if self.queues else None
         if decision.common_fraction is not None:
             user_se = user_se + split_common_rate(common_se, user_se, demand)
