@@ -9,7 +9,7 @@ FASHION_MNIST := /usr/share/datasets/fashion-mnist
 CHROMIUM := /usr/bin/chromium
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
-.PHONY: demo test lint typecheck bench clean-venv
+.PHONY: demo test lint typecheck bench clean-venv sionna-rt
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -51,6 +51,21 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/perf/channel_aware_envs.py
 	$(BIN)/python benchmarks/perf/diffusion_policy.py
 	$(BIN)/python benchmarks/perf/rendering.py
+
+# Optional reference ray tracer (wmoe scenario generate --tracer sionna): Sionna RT into the venv,
+# pinned, with torch held by the constraints, and Debian's LLVM 19 (Dr.Jit needs LLVM >= 17).
+# Without root or sudo the apt command is printed instead. Not needed by `make test`.
+sionna-rt: $(STAMP)
+	@if dpkg -s libllvm19 >/dev/null 2>&1; then \
+		echo "libllvm19 already installed"; \
+	elif [ "$$(id -u)" = 0 ] || command -v sudo >/dev/null; then \
+		$(SUDO) apt-get install -y libllvm19 || \
+			($(SUDO) apt-get update && $(SUDO) apt-get install -y libllvm19); \
+	else \
+		echo "not root: install LLVM 19 with: sudo apt-get install -y libllvm19"; \
+	fi
+	$(BIN)/pip install --quiet -c constraints.txt -e ".[sionna-rt]"
+	@echo "If Dr.Jit loads an older LLVM: export DRJIT_LIBLLVM_PATH=/usr/lib/x86_64-linux-gnu/libLLVM-19.so"
 
 clean-venv:
 	rm -rf $(VENV)

@@ -4,7 +4,12 @@ Run from the repository root (a few minutes on one core at the default strides):
 
     .venv/bin/python benchmarks/scenarios/o1_statistics.py [--row-stride 40] [--user-stride 30]
 
-Both synthetic scenarios are written at the given strides into a temporary folder
+With ``--sionna`` (needs ``make sionna-rt``; about 11 min and 9 GB on one core at the default
+strides) the table instead sets the default scenario ``o1_synthetic_3p5`` beside the same
+layout and users traced by Sionna RT (:mod:`wmoe.scenarios.sionna_trace`), once with specular
+paths only (wmoe's tracer's physics) and once with edge diffraction.
+
+Otherwise both synthetic scenarios are written at the given strides into a temporary folder
 (``o1_synthetic_3p5``: the envs' default layout; ``o1_geometry_3p5``: O1's published geometry,
 :mod:`wmoe.scenarios.o1_geometry`, with its default 3 facade bounces and, for comparison, 2),
 their DeepMIMO files are read back, and one markdown table compares, over every (BS, user)
@@ -28,20 +33,17 @@ from __future__ import annotations
 import argparse
 import contextlib
 import io
-import json
+import sys
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 from numpy.typing import NDArray
 
-from wmoe.scenarios.synthetic_o1 import (
-    POLARIZATION_TX_SETS,
-    O1GeometryConfig,
-    SyntheticO1Config,
-    write_synthetic_o1,
-)
+from wmoe.scenarios.deepmimo_loader import ScenarioInfo, TxPoint, matrix_path, read_scenario_info
+from wmoe.scenarios.synthetic_o1 import O1GeometryConfig, SyntheticO1Config, write_synthetic_o1
 
 FREQUENCY_GHZ = 3.5
 BS_HEIGHT_M = 6.0
@@ -110,29 +112,35 @@ class Links:
     no_path_share: float
 
 
-def _load(folder: Path, key: str, tx_set: int, bs: int, rx_set: int) -> NDArray[np.float64]:
-    with np.load(folder / f"{key}_t{tx_set:03}_tx{bs:03}_r{rx_set:03}.npz") as data:
+def _load(info: ScenarioInfo, key: str, tx: TxPoint, rx_set: int) -> NDArray[np.float64]:
+    path = matrix_path(info.folder, key, tx, rx_set)
+    if path is None:
+        raise FileNotFoundError(f"{info.folder}: no {key} matrix for TX {tx}, RX set {rx_set}")
+    with np.load(path) as data:
         return np.asarray(data[key], dtype=np.float64)
 
 
 def link_statistics(folder: Path) -> Links:
-    """Read a synthetic scenario folder's paths and reduce them to per-link statistics."""
-    params = json.loads((folder / "params.json").read_text())
-    sets = params["txrx_sets"].values()
-    user_sets = [s["id"] for s in sets if s["is_rx"] and not s["is_tx"]]
+    """Read a scenario folder's paths and reduce them to per-link statistics.
+
+    Any DeepMIMO v4 folder the loader reads works: wmoe's synthetic scenarios (two slanted
+    ports, summed) and single-port ones such as the Sionna RT trace.
+    """
+    info = read_scenario_info(folder)
     columns: dict[str, list[NDArray[np.generic]]] = {}
     total_links = 0
-    for bs in range(len(params["wmoe"]["bs_facing_azimuth_deg"])):
-        for rx_set in user_sets:
+    for bs in range(info.num_bs):
+        ports = [port[bs] for port in info.bs_ports]
+        for rx_set in info.user_sets:
             power = sum(
-                10.0 ** (np.nan_to_num(_load(folder, "power", t, bs, rx_set), nan=-np.inf) / 10)
-                for t in POLARIZATION_TX_SETS
+                10.0 ** (np.nan_to_num(_load(info, "power", tx, rx_set), nan=-np.inf) / 10)
+                for tx in ports
             )
             power = np.asarray(power, dtype=np.float64)
-            delay = _load(folder, "delay", POLARIZATION_TX_SETS[0], bs, rx_set)
-            inter = _load(folder, "inter", POLARIZATION_TX_SETS[0], bs, rx_set)
-            rx = _load(folder, "rx_pos", POLARIZATION_TX_SETS[0], bs, rx_set)
-            tx = _load(folder, "tx_pos", POLARIZATION_TX_SETS[0], bs, rx_set)[0]
+            delay = _load(info, "delay", ports[0], rx_set)
+            inter = _load(info, "inter", ports[0], rx_set)
+            rx = _load(info, "rx_pos", ports[0], rx_set)
+            tx = _load(info, "tx_pos", ports[0], rx_set).reshape(-1)
             valid = ~np.isnan(delay)
             total_links += len(rx)
             has = valid.any(axis=1)
@@ -212,6 +220,7 @@ def rows(links: Links) -> dict[str, str]:
         f"{np.median(links.num_paths):.0f}, {links.num_paths.max()}"
     )
     cells["links without paths (share)"] = f"{links.no_path_share:.2f}"
+    cells["LOS links"] = f"{links.los.sum()}"
     cells["links with paths"] = f"{len(links.d3d)}"
     return cells
 
@@ -238,37 +247,81 @@ def references(bin_links: Links) -> dict[str, str]:
     )
     cells["paths per link: median, max"] = f"not published, {DEEPMIMO_MAX_PATHS} (DeepMIMO O1)"
     cells["links without paths (share)"] = "not published"
+    cells["LOS links"] = ""
     cells["links with paths"] = ""
     return cells
 
 
-def main() -> None:
-    """Write both scenarios at the given strides and print the comparison table."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--row-stride", type=int, default=40, help="keep every k-th grid row")
-    parser.add_argument("--user-stride", type=int, default=30, help="keep every k-th user")
-    args = parser.parse_args()
-    strides = {"row_stride": args.row_stride, "user_stride": args.user_stride}
-    configs = (
-        SyntheticO1Config(**strides),
-        O1GeometryConfig(**strides),
-        O1GeometryConfig(name="o1_geometry_3p5_2bounces", max_wall_order=2, **strides),
-    )
-    columns = []
-    with tempfile.TemporaryDirectory() as scenarios_dir:
-        for config in configs:
-            with contextlib.redirect_stdout(io.StringIO()):
-                folder = write_synthetic_o1(scenarios_dir, config)
-            columns.append((config.name, link_statistics(folder)))
+def print_table(
+    columns: list[tuple[str, Links]], reference: dict[str, str], header_note: str
+) -> None:
+    """Print one markdown table: a column per scenario, then the reference column."""
     table = [rows(links) for _, links in columns]
-    reference = references(columns[1][1])
     header = ["statistic", *(name for name, _ in columns), "TR 38.901 UMi-SC @ 3.5 GHz / O1"]
-    print(f"Strides: rows {args.row_stride}, users {args.user_stride}.\n")
+    print(f"{header_note}\n")
     print("| " + " | ".join(header) + " |")
     print("|" + "---|" * len(header))
     for label in table[0]:
         cells = [column[label] for column in table]
         print(f"| {label} | " + " | ".join(cells) + f" | {reference[label]} |")
+
+
+def sionna_columns(scenarios_dir: str, strides: dict[str, int]) -> list[tuple[str, Links]]:
+    """Trace the default layout with Sionna RT (specular only, then with diffraction)."""
+    from wmoe.scenarios.sionna_trace import SionnaO1Config, write_sionna_o1
+
+    columns = []
+    for name, diffraction in (("sionna_specular", False), ("sionna_diffraction", True)):
+        start = time.perf_counter()
+        config = SionnaO1Config(name=name, diffraction=diffraction, **strides)
+        folder = write_sionna_o1(scenarios_dir, config, overwrite=True)
+        print(f"{name}: traced in {time.perf_counter() - start:.0f} s", file=sys.stderr)
+        columns.append((name, link_statistics(folder)))
+    return columns
+
+
+def main() -> None:
+    """Write the scenarios at the given strides and print the comparison table."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--row-stride", type=int, default=40, help="keep every k-th grid row")
+    parser.add_argument("--user-stride", type=int, default=30, help="keep every k-th user")
+    parser.add_argument(
+        "--sionna",
+        action="store_true",
+        help="compare the default layout traced by wmoe and by Sionna RT (needs `make sionna-rt`)",
+    )
+    parser.add_argument(
+        "--scenarios-dir",
+        default=None,
+        help="write the scenarios here and keep them (default: a temporary folder)",
+    )
+    args = parser.parse_args()
+    strides = {"row_stride": args.row_stride, "user_stride": args.user_stride}
+    configs = (
+        (SyntheticO1Config(**strides),)
+        if args.sionna
+        else (
+            SyntheticO1Config(**strides),
+            O1GeometryConfig(**strides),
+            O1GeometryConfig(name="o1_geometry_3p5_2bounces", max_wall_order=2, **strides),
+        )
+    )
+    columns = []
+    with contextlib.ExitStack() as stack:
+        scenarios_dir = args.scenarios_dir or stack.enter_context(tempfile.TemporaryDirectory())
+        for config in configs:
+            with contextlib.redirect_stdout(io.StringIO()):
+                folder = write_synthetic_o1(scenarios_dir, config, overwrite=True)
+            columns.append((config.name, link_statistics(folder)))
+        if args.sionna:
+            columns += sionna_columns(scenarios_dir, strides)
+    reference = references(columns[0 if args.sionna else 1][1])
+    users = len(columns[0][1].d3d) / (1.0 - columns[0][1].no_path_share) / 18
+    print_table(
+        columns,
+        reference,
+        f"Strides: rows {args.row_stride}, users {args.user_stride} ({users:.0f} users, 18 BSs).",
+    )
 
 
 if __name__ == "__main__":

@@ -66,10 +66,12 @@ def _scenarios_dir(args: argparse.Namespace) -> Path:
 
 
 def _cmd_scenario_generate(args: argparse.Namespace) -> int:
+    if args.tracer == "sionna":
+        return _generate_with_sionna(args)
     from wmoe.scenarios.synthetic_o1 import SyntheticO1Config, write_synthetic_o1
 
     config = SyntheticO1Config(
-        name=args.name,
+        name=args.name or SyntheticO1Config.name,
         row_stride=args.row_stride,
         user_stride=args.user_stride,
         max_wall_order=args.max_wall_order,
@@ -81,11 +83,41 @@ def _cmd_scenario_generate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _generate_with_sionna(args: argparse.Namespace) -> int:
+    from wmoe.scenarios.sionna_trace import (
+        SionnaO1Config,
+        SionnaUnavailableError,
+        write_sionna_o1,
+    )
+
+    config = SionnaO1Config(
+        name=args.name or SionnaO1Config.name,
+        row_stride=args.row_stride,
+        user_stride=args.user_stride,
+        bs_indices=None if args.bs is None else tuple(sorted(b - 1 for b in args.bs)),
+        max_depth=args.max_wall_order + 1,
+        diffraction=not args.no_diffraction,
+        samples_per_src=args.samples_per_bs,
+        num_threads=args.num_threads,
+    )
+    start = time.perf_counter()
+    try:
+        folder = write_sionna_o1(_scenarios_dir(args), config, overwrite=args.overwrite)
+    except SionnaUnavailableError as error:
+        print(f"wmoe: error: {error}", file=sys.stderr)
+        return 2
+    print(
+        f"wrote Sionna RT trace of the SYNTHETIC O1-like layout {folder} in "
+        f"{time.perf_counter() - start:.1f} s"
+    )
+    return 0
+
+
 def _cmd_scenario_info(args: argparse.Namespace) -> int:
     from wmoe.scenarios.deepmimo_loader import read_scenario_info
 
     info = read_scenario_info(_scenarios_dir(args) / args.name)
-    kind = "SYNTHETIC (wmoe image-method tracer)" if info.synthetic else "ray-traced"
+    kind = f"SYNTHETIC ({info.tracer})" if info.synthetic else "ray-traced"
     print(f"scenario   {info.folder} [{kind}]")
     print(f"carrier    {info.frequency_hz / 1e9:.2f} GHz")
     ports = [sorted({tx_set for tx_set, _ in port}) for port in info.bs_ports]
@@ -385,11 +417,34 @@ def build_parser() -> argparse.ArgumentParser:
             "+ /deepmimo_scenarios)",
         )
         p.add_argument("--name", default="o1_synthetic_3p5", help="scenario folder name")
+    generate.set_defaults(name=None)  # per tracer: o1_synthetic_3p5 or o1_sionna_3p5
+    generate.add_argument(
+        "--tracer",
+        choices=("wmoe", "sionna"),
+        default="wmoe",
+        help="wmoe: our image-method tracer (default, scenario o1_synthetic_3p5); sionna: the "
+        "same layout traced by Sionna RT as a reference (scenario o1_sionna_3p5; needs "
+        "`make sionna-rt`, and DRJIT_LIBLLVM_PATH if Dr.Jit finds an LLVM older than 17)",
+    )
     generate.add_argument("--row-stride", type=int, default=5, help="keep every k-th 0.2 m row")
     generate.add_argument("--user-stride", type=int, default=5, help="keep every k-th user")
-    generate.add_argument("--max-wall-order", type=int, default=2, help="facade reflections")
+    generate.add_argument(
+        "--max-wall-order",
+        type=int,
+        default=2,
+        help="facade reflections (sionna: max path depth = this + 1, the ground bounce)",
+    )
     generate.add_argument("--seed", type=int, default=0, help="seed of polarisation draws")
     generate.add_argument("--overwrite", action="store_true", help="replace an existing one")
+    sionna_only = generate.add_argument_group("--tracer sionna only")
+    sionna_only.add_argument(
+        "--bs", type=int, nargs="+", default=None, help="trace only these BSs (1-18; default all)"
+    )
+    sionna_only.add_argument(
+        "--no-diffraction", action="store_true", help="specular paths only, as wmoe's tracer"
+    )
+    sionna_only.add_argument("--samples-per-bs", type=int, default=100_000, help="rays shot per BS")
+    sionna_only.add_argument("--num-threads", type=int, default=1, help="Dr.Jit CPU threads")
     generate.set_defaults(func=_cmd_scenario_generate)
     info.set_defaults(func=_cmd_scenario_info)
     plot.add_argument(

@@ -79,6 +79,10 @@ EXPECTED_LAYOUT = (
 )
 
 
+WMOE_TRACER = "wmoe image-method tracer"
+"""``ScenarioInfo.tracer`` of a synthetic scenario that names no tracer."""
+
+
 class UserSubsetError(ValueError):
     """A user subset names grids the scenario does not have, or a stride below 1."""
 
@@ -134,6 +138,8 @@ class ScenarioInfo:
         frequency_hz: Carrier frequency [Hz].
         bs_facing_azimuth_deg: Azimuth of each BS panel's broadside [deg].
         synthetic: Whether wmoe's synthetic generator wrote the scenario.
+        tracer: The ray tracer that made a synthetic scenario (``params.json``'s
+            ``wmoe.tracer``; wmoe's own image-method tracer when the folder names none).
     """
 
     folder: Path
@@ -144,6 +150,7 @@ class ScenarioInfo:
     frequency_hz: float
     bs_facing_azimuth_deg: tuple[float, ...]
     synthetic: bool
+    tracer: str = WMOE_TRACER
 
     @property
     def num_bs(self) -> int:
@@ -259,6 +266,7 @@ def read_scenario_info(folder: Path | str) -> ScenarioInfo:
         frequency_hz=frequency_hz,
         bs_facing_azimuth_deg=facing,
         synthetic=bool(extra.get("synthetic", False)),
+        tracer=str(extra.get("tracer", WMOE_TRACER)),
     )
     _check_matrix_files(info)
     return info
