@@ -7,24 +7,12 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
+from cli_process import run
 
 from wmoe.cli import parse_key_values
 from wmoe.envs.multi_bs_reception.baselines import BASELINES as RECEPTION_BASELINES
-
-
-def run(*args: str, env_dir: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "WMOE_DATA_DIR": str(env_dir)}
-    return subprocess.run(
-        [sys.executable, "-m", "wmoe.cli", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=300,
-        check=False,
-    )
 
 
 def test_envs_lists_registered_ids(tmp_path):

@@ -3,29 +3,16 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import gymnasium as gym
 import pytest
+from cli_process import run
 
 from wmoe.agents.evaluate import load_run, run_episodes
 from wmoe.config import deep_merge
 
 ENV_ID = "wmoe/ChannelAwareClassification-v0"
-
-
-def run(*args: str, env_dir: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "WMOE_DATA_DIR": str(env_dir)}
-    return subprocess.run(
-        [sys.executable, "-m", "wmoe.cli", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=300,
-        check=False,
-    )
 
 
 def agent_means(stdout: str) -> dict[str, str]:

@@ -9,9 +9,8 @@ import gymnasium as gym
 import numpy as np
 import pytest
 from gymnasium.utils.env_checker import check_env
-from gymnasium.vector import AutoresetMode, SyncVectorEnv
 from stable_baselines3.common.env_checker import check_env as sb3_check_env
-from vector_checks import assert_infos_equal
+from vector_checks import assert_native_equals_sync
 
 import wmoe  # noqa: F401
 from wmoe.config import ConfigError
@@ -67,19 +66,7 @@ def test_seeded_rollouts_are_deterministic(reception_config, env_id):
 @pytest.mark.parametrize("env_id", IDS)
 def test_native_vector_equals_sync(reception_config, env_id):
     config = {**reception_config, "episode_length": 3, "info_oracle": env_id == MOBILITY}
-    mode = AutoresetMode.SAME_STEP
-    native = gym.make_vec(env_id, num_envs=3, config=config, autoreset_mode=mode)
-    sync = SyncVectorEnv(
-        [lambda: gym.make(env_id, config=config) for _ in range(3)], autoreset_mode=mode
-    )
-    np.testing.assert_array_equal(native.reset(seed=5)[0], sync.reset(seed=5)[0])
-    native.action_space.seed(2)
-    for _ in range(8):
-        actions = native.action_space.sample()
-        result_native, result_sync = native.step(actions), sync.step(actions)
-        for a, b in zip(result_native[:4], result_sync[:4], strict=True):
-            np.testing.assert_array_equal(a, b)
-        assert_infos_equal(result_native[4], result_sync[4])
+    assert_native_equals_sync(env_id, config)
 
 
 @pytest.mark.parametrize("env_id", IDS)

@@ -13,9 +13,8 @@ import gymnasium as gym
 import numpy as np
 import pytest
 from gymnasium.utils.env_checker import check_env
-from gymnasium.vector import AutoresetMode, SyncVectorEnv
 from stable_baselines3.common.env_checker import check_env as sb3_check_env
-from vector_checks import assert_infos_equal
+from vector_checks import assert_native_equals_sync
 
 import wmoe  # noqa: F401
 from wmoe.config import ConfigError
@@ -70,20 +69,8 @@ def test_native_vector_equals_sync(reception_config, activity):
         "interferer_activity": activity,
         "num_subbands": 2,  # the oracle's cost grows with the sub-bands
     }
-    mode = AutoresetMode.SAME_STEP
-    native = gym.make_vec(WIDEBAND, num_envs=3, config=config, autoreset_mode=mode)
-    sync = SyncVectorEnv(
-        [lambda: gym.make(WIDEBAND, config=config) for _ in range(3)], autoreset_mode=mode
-    )
-    np.testing.assert_array_equal(native.reset(seed=5)[0], sync.reset(seed=5)[0])
-    native.action_space.seed(2)
-    for _ in range(5):
-        actions = native.action_space.sample()
-        result_native, result_sync = native.step(actions), sync.step(actions)
-        for a, b in zip(result_native[:4], result_sync[:4], strict=True):
-            np.testing.assert_array_equal(a, b)
-        assert_infos_equal(result_native[4], result_sync[4])
-    assert np.all(result_native[4]["regret"] >= -1e-9)
+    infos = assert_native_equals_sync(WIDEBAND, config, steps=5)
+    assert np.all(infos["regret"] >= -1e-9)
 
 
 # Rewards of v1's default config (narrowband, white) on the small scenario, recorded before

@@ -63,6 +63,7 @@ from numpy.typing import NDArray
 
 from wmoe.scenarios import o1_layout
 from wmoe.scenarios.raytrace import FACADE_MATERIAL, GROUND_MATERIAL
+from wmoe.scenarios.synthetic_o1 import check_overwrite, write_folder_atomically
 
 MIN_LLVM_MAJOR = 17  # Dr.Jit 1.5's LLVM backend aborts on older LLVM ("Cannot select: fmaximum")
 LIBLLVM_HINT = "/usr/lib/x86_64-linux-gnu/libLLVM-19.so"  # Debian's libllvm19
@@ -415,29 +416,24 @@ def write_sionna_o1(
     config = config or SionnaO1Config()
     kept = config.bs_kept()
     target = Path(scenarios_dir) / config.name
-    if target.exists() and not overwrite:
-        raise FileExistsError(
-            f"scenario folder {target} exists; pass overwrite=True (CLI: --overwrite) to replace it"
-        )
+    check_overwrite(target, overwrite)
     rt = require_sionna_rt()
     users = o1_layout.user_grid(config.row_stride, config.user_stride)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix=f".{config.name}-", dir=target.parent) as work:
-        work_dir = Path(work)
-        scene_file = write_layout_scene(work_dir / "scene")
-        scene, path_dicts = _trace(rt, config, scene_file, users)
-        traced_paths = np.concatenate(
-            [(np.abs(d["a"]) > 0).sum(axis=-1).ravel() for d in path_dicts]
-        )
-        converted = _convert(scene, path_dicts, config, work_dir)
-        staging = work_dir / "staging"
-        staging.mkdir()
-        _reorder_into(converted, staging, kept, users)
-        _write_params(staging, config, kept, traced_paths)
-        if target.exists():
-            shutil.rmtree(target)
-        os.replace(staging, target)
-    return target
+
+    def trace_into(staging: Path) -> None:
+        prefix = f".{config.name}-work-"
+        with tempfile.TemporaryDirectory(prefix=prefix, dir=staging.parent) as work:
+            work_dir = Path(work)
+            scene_file = write_layout_scene(work_dir / "scene")
+            scene, path_dicts = _trace(rt, config, scene_file, users)
+            traced_paths = np.concatenate(
+                [(np.abs(d["a"]) > 0).sum(axis=-1).ravel() for d in path_dicts]
+            )
+            converted = _convert(scene, path_dicts, config, work_dir)
+            _reorder_into(converted, staging, kept, users)
+            _write_params(staging, config, kept, traced_paths)
+
+    return write_folder_atomically(target, trace_into, overwrite=overwrite)
 
 
 def _convert(scene: Any, path_dicts: list[Any], config: SionnaO1Config, work_dir: Path) -> Path:

@@ -38,6 +38,7 @@ import json
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -198,18 +199,45 @@ def write_synthetic_o1(
         FileExistsError: If the scenario exists and ``overwrite`` is False.
     """
     config = config or SyntheticO1Config()
-    target = scenario_folder(scenarios_dir, config)
+    return write_folder_atomically(
+        scenario_folder(scenarios_dir, config),
+        lambda staging: _write_into(staging, config),
+        overwrite=overwrite,
+    )
+
+
+def check_overwrite(target: Path, overwrite: bool) -> None:
+    """Raise unless ``target`` is free or may be replaced.
+
+    Raises:
+        FileExistsError: If ``target`` exists and ``overwrite`` is False.
+    """
     if target.exists() and not overwrite:
         raise FileExistsError(
             f"scenario folder {target} exists; pass overwrite=True (CLI: --overwrite) to replace it"
         )
+
+
+def write_folder_atomically(
+    target: Path, write: Callable[[Path], None], *, overwrite: bool = False
+) -> Path:
+    """Fill a fresh folder next to ``target`` with ``write(staging)``, then move it in place.
+
+    A reader never sees a half-written scenario: the staging folder is renamed onto
+    ``target`` (an existing one is moved aside first, then deleted); a failed ``write``
+    leaves ``target`` as it was.
+
+    Raises:
+        FileExistsError: If ``target`` exists and ``overwrite`` is False.
+    """
+    check_overwrite(target, overwrite)
     target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{config.name}-", dir=target.parent))
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
     try:
-        _write_into(staging, config)
+        write(staging)
         if target.exists():
-            trash = Path(tempfile.mkdtemp(prefix=f".{config.name}-old-", dir=target.parent))
-            os.replace(target, trash / config.name)
+            trash = Path(tempfile.mkdtemp(prefix=f".{target.name}-old-", dir=target.parent))
+            os.replace(target, trash / target.name)
             os.replace(staging, target)
             shutil.rmtree(trash)
         else:
