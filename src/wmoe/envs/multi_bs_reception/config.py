@@ -11,6 +11,7 @@ from wmoe.config import ConfigSchema, Flag, Int, Number, Text, setting
 from wmoe.phy.nr_codebooks import TPMI_PORT_COUNTS
 from wmoe.phy.nr_measurements import SUBCARRIERS_PER_RB
 from wmoe.phy.nr_power_control import MAX_RESOURCE_BLOCKS
+from wmoe.phy.nr_srs import SRS_SNR_HIGH_DB, SRS_SNR_LOW_DB
 from wmoe.scenarios.synthetic_o1 import SyntheticO1Config
 
 SYNTHETIC_SCENARIO = SyntheticO1Config().name
@@ -247,13 +248,7 @@ class ReceptionConfig(ConfigSchema):
             self._check_fits_bandwidth("interferer_num_rb", self.interferer_num_rb)
         if self.observe_rsrp:
             self._check_fits_bandwidth("bs_num_rb", self.bs_num_rb)
-        if not (
-            self.observe_position
-            or self.observe_rsrp
-            or self.observe_current_set
-            or self.observe_rx_power
-            or self.observe_interference
-        ):
+        if not self._observes_something():
             raise ValueError(
                 "every observe_* key is False, so the observation would be empty; set "
                 "observe_position or observe_rsrp to True"
@@ -265,6 +260,16 @@ class ReceptionConfig(ConfigSchema):
                 "is not modelled; shorten the latency or lengthen the step"
             )
         return self
+
+    def _observes_something(self) -> bool:
+        """Whether any ``observe_*`` key adds a part to the observation."""
+        return (
+            self.observe_position
+            or self.observe_rsrp
+            or self.observe_current_set
+            or self.observe_rx_power
+            or self.observe_interference
+        )
 
     def _check_fits_bandwidth(self, key: str, num_rb: int) -> None:
         """Raise if ``num_rb`` resource blocks do not fit into ``bandwidth_hz``."""
@@ -291,7 +296,8 @@ V1_INTERFERER_P0_DBM = -100.0
 class ReceptionV1Config(ReceptionConfig):
     """Config of ``wmoe/MultiBSReception-v1``: the v0 keys with 3GPP-grounded defaults.
 
-    Also the v1-only keys of a wideband channel and spatially coloured interference.
+    Also the v1-only keys of a wideband channel, spatially coloured interference and an
+    SRS-based CSI observation.
     """
 
     codebook: CodebookName = _default("codebook", "tpmi")
@@ -321,6 +327,35 @@ class ReceptionV1Config(ReceptionConfig):
         ge=0.0,
         le=1.0,
     )
+
+    observe_srs: Flag = setting(
+        False,
+        "append each BS's wideband SRS SNR as the network measures it from the UE's uplink "
+        "sounding reference signal (TS 38.211 Sec. 6.4.1.4): the received SRS power per "
+        "resource element, BS port and UE port (tx_power_dbm split over the ue_antennas ports, "
+        "TS 38.213 Sec. 7.3.1; mean over sub-bands) over the thermal noise, with a Gaussian "
+        f"error of srs_error_std_db, rounded to srs_quantization_db and clipped to "
+        f"{SRS_SNR_LOW_DB:g}..{SRS_SNR_HIGH_DB:g} dB, mapped linearly onto [0, 1]",
+    )
+    srs_error_std_db: Number = setting(
+        1.0,
+        "standard deviation of the Gaussian SRS SNR measurement error, independent per BS and "
+        "step (an assumption: a wideband estimate averages many resource elements)",
+        unit="dB",
+        ge=0.0,
+        le=20.0,
+    )
+    srs_quantization_db: Number = setting(
+        1.0,
+        "resolution of the observed SRS SNR: rounded to a multiple of it (ties to even)",
+        unit="dB",
+        ge=0.1,
+        le=20.0,
+    )
+
+    def _observes_something(self) -> bool:
+        """Whether any ``observe_*`` key, v1's ``observe_srs`` included, adds a part."""
+        return super()._observes_something() or self.observe_srs
 
     @model_validator(mode="after")
     def _coloured_needs_interferers(self) -> ReceptionV1Config:

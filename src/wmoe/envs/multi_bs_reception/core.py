@@ -33,6 +33,12 @@ channel gain per BS port and UE antenna. The gain is the uplink one (``mean_gain
 is the downlink one by reciprocity on a TDD carrier such as O1's 3.5 GHz band n78. A fresh
 measurement error is drawn each step.
 
+With ``observe_srs`` (a v1 key) each BS measures the UE's uplink SRS (:mod:`wmoe.phy.nr_srs`):
+the wideband SRS SNR per resource element, BS port and UE port, ``rho / N_t`` times the mean
+channel gain (``mean_gain_db``: ``trace(H_b^H H_b) / (ports N_t)``, averaged over sub-bands),
+with a fresh Gaussian error in dB each step (drawn after the RSRP errors from the same
+generator), rounded to ``srs_quantization_db`` and clipped to -30..70 dB.
+
 State is held as arrays with a leading batch dimension; each batch member draws its users from
 its own ``numpy.random.Generator`` so that a batch of ``B`` reproduces ``B`` single
 environments seeded alike.
@@ -66,6 +72,7 @@ from wmoe.phy.nr_measurements import (
     rsrp_report_index,
 )
 from wmoe.phy.nr_power_control import pusch_tx_power_dbm
+from wmoe.phy.nr_srs import normalized_srs_snr, quantize_srs_snr_db, srs_snr_db
 from wmoe.phy.receivers import mmse_sinr_from_gram, sum_rate
 from wmoe.phy.units import dbm_to_watt, thermal_noise_dbm
 from wmoe.scenarios.channel_cache import (
@@ -301,6 +308,9 @@ class ReceptionCore:
         )
         # Last RSRP report of each BS, TS 38.133 indices RSRP_0..RSRP_126 (with observe_rsrp).
         self.rsrp_report = np.zeros((batch_size, self.num_bs), dtype=np.int64)
+        # Last measured SRS SNR of each BS [dB], quantised and clipped (with observe_srs, v1).
+        self.observe_srs = bool(config.get("observe_srs", False))
+        self.srs_snr_report_db = np.zeros((batch_size, self.num_bs))
         self.mobile = config["user_sequence"] == "mobility"
         positions = self.data.user_positions[:, :2]
         self._area_low = positions.min(axis=0)
@@ -329,18 +339,39 @@ class ReceptionCore:
         )
         return rsrp_report_index(measured)
 
+    def true_srs_snr_db(self, users: NDArray[np.int64]) -> NDArray[np.float64]:
+        """(len(users), BSs) true wideband SRS SNR per RE, BS and UE port [dB] (-inf: no path)."""
+        return srs_snr_db(
+            self.snr_scale, self.channels.mean_gain_db[users], int(self.config["ue_antennas"])
+        )
+
+    def measure_srs_snr_db(
+        self, users: NDArray[np.int64], rng: np.random.Generator
+    ) -> NDArray[np.float64]:
+        """(len(users), BSs) quantised SRS SNRs [dB] of fresh measurements drawn from ``rng``.
+
+        The error model of the RSRP (:func:`~wmoe.phy.nr_measurements.measure_rsrp_dbm`: a
+        Gaussian error in dB, independent per BS and step) with ``srs_error_std_db``.
+        """
+        measured = measure_rsrp_dbm(
+            self.true_srs_snr_db(users), float(self.config["srs_error_std_db"]), rng
+        )
+        return quantize_srs_snr_db(measured, float(self.config["srs_quantization_db"]))
+
     def reported_rsrp_dbm(self, envs: NDArray[np.int64]) -> NDArray[np.float64]:
         """(len(envs), BSs) the last reported RSRP of ``envs``, as its bin's lower edge [dBm]."""
         return rsrp_report_dbm(self.rsrp_report[envs])
 
     def _measure(self, envs: NDArray[np.int64], generators: Sequence[np.random.Generator]) -> None:
-        """Draw the RSRP reports of ``envs``' current UEs (with ``observe_rsrp``)."""
-        if not self.config["observe_rsrp"]:
+        """Draw ``envs``' RSRP reports (``observe_rsrp``), then their SRS SNRs (``observe_srs``)."""
+        if not (self.config["observe_rsrp"] or self.observe_srs):
             return
         for env in envs:
-            self.rsrp_report[env] = self.measure_rsrp_report(
-                self.user[env : env + 1], generators[env]
-            )[0]
+            user = self.user[env : env + 1]
+            if self.config["observe_rsrp"]:
+                self.rsrp_report[env] = self.measure_rsrp_report(user, generators[env])[0]
+            if self.observe_srs:
+                self.srs_snr_report_db[env] = self.measure_srs_snr_db(user, generators[env])[0]
 
     def ue_position_m(self, envs: NDArray[np.int64]) -> NDArray[np.float64]:
         """(len(envs), 2) UE (x, y) [m]: on its track with mobility, else its grid user's."""
@@ -525,6 +556,9 @@ class ReceptionCore:
         if self.config["observe_rsrp"]:
             reports = (self.rsrp_report[envs] / HIGHEST_RSRP_REPORT).astype(np.float32)
             obs = np.concatenate([obs, reports], axis=1)
+        if self.observe_srs:
+            srs = normalized_srs_snr(self.srs_snr_report_db[envs])
+            obs = np.concatenate([obs, srs], axis=1)
         if self.config["observe_current_set"]:
             members = np.zeros((len(envs), self.num_bs), dtype=np.float32)
             members[np.arange(len(envs))[:, None], self.bs_sets[self.current_set[envs]]] = 1.0

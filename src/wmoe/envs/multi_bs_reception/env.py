@@ -25,16 +25,21 @@ from wmoe.envs.multi_bs_reception.render import ReceptionRenderer
 def observation_space(core: ReceptionCore) -> spaces.Box:
     """Observation space: the parts of :meth:`ReceptionCore.observations`, in its order.
 
-    Normalised (x, y), per-BS RSRP reports (index / 126), the current set (0/1 per BS), per-BS
-    SNR [dB / 50] and interference [dB / 20], each where the config asks for it.
+    Normalised (x, y), per-BS RSRP reports (index / 126), per-BS SRS SNRs (v1's
+    ``observe_srs``, [-30, 70] dB onto [0, 1]), the current set (0/1 per BS), per-BS SNR
+    [dB / 50] and interference [dB / 20], each where the config asks for it.
     """
     low: list[float] = []
     high: list[float] = []
     if core.config["observe_position"]:
         low += [0.0, 0.0]
         high += [1.0, 1.0]
-    for key in ("observe_rsrp", "observe_current_set"):
-        if core.config[key]:
+    for observed in (
+        core.config["observe_rsrp"],
+        core.observe_srs,
+        core.config["observe_current_set"],
+    ):
+        if observed:
             low += [0.0] * core.num_bs
             high += [1.0] * core.num_bs
     if core.config["observe_rx_power"]:
@@ -251,9 +256,24 @@ class MultiBSReceptionV1Env(MultiBSReceptionEnv):
 
     As v0, built from the ``observe_*`` keys in this order: ``observe_position`` (default)
     the UE's (x, y) normalised to the user area; ``observe_rsrp`` 18 RSRP reports (index /
-    126, see :class:`MultiBSReceptionRSRPV1Env`); ``observe_current_set`` 18 entries, 1 for
-    each BS of the current set; the genie ``observe_rx_power`` (true SNR) and
-    ``observe_interference`` (true IoT). Default: ``Box(0, 1, (2,), float32)``.
+    126, see :class:`MultiBSReceptionRSRPV1Env`); ``observe_srs`` 18 SRS SNRs (below);
+    ``observe_current_set`` 18 entries, 1 for each BS of the current set; the genie
+    ``observe_rx_power`` (true SNR) and ``observe_interference`` (true IoT). Default:
+    ``Box(0, 1, (2,), float32)``.
+
+    **SRS SNR** (``observe_srs``, off by default, any v1 id). What the network measures from
+    the UE's uplink sounding reference signal (TS 38.211 Sec. 6.4.1.4; the SRS resource of TS
+    38.214 Sec. 6.2.1 from which the gNB picks the TPMI, TS 38.214 Sec. 6.1.1.1), at low
+    resolution: each BS's wideband received SRS power per resource element, BS port and UE
+    port over the thermal noise, ``SNR_b = P_tx / (N_t N_0 B F) * trace(H_b^H H_b) /
+    (ports N_t)`` (the UE's ``tx_power_dbm`` split evenly over its ``N_t = ue_antennas``
+    ports, TS 38.213 Sec. 7.3.1, sounding the whole ``bandwidth_hz``; the trace averaged
+    over the sub-bands with ``num_subbands > 1``; interference not included), measured with
+    an independent Gaussian error of ``srs_error_std_db = 1`` dB per BS and step (drawn from
+    the env's generator after the RSRP errors), rounded to a multiple of
+    ``srs_quantization_db = 1`` dB and clipped to [-30, 70] dB, observed as ``(SNR + 30) /
+    100``; a BS without a path observes 0 (:mod:`wmoe.phy.nr_srs`). Only this wideband power
+    is observed: no precoder indication (TPMI) and no sub-band values.
 
     ## Rewards
 
@@ -330,7 +350,8 @@ class MultiBSReceptionV1Env(MultiBSReceptionEnv):
       rates, no bandwidth term at P0 = -80 dBm); the RSRP and mobility variants (new ids).
       Later opt-in keys whose defaults keep v1's numbers bitwise: ``num_subbands``
       (wideband rate), ``interference="coloured"`` and ``interferer_activity`` (see
-      :class:`MultiBSReceptionWidebandV1Env`, new id).
+      :class:`MultiBSReceptionWidebandV1Env`, new id); ``observe_srs``,
+      ``srs_error_std_db`` and ``srs_quantization_db`` (the SRS SNR observation).
       Reviewers found v0 a contextual bandit with genie observations (true SNR and IoT) and
       v0-era physics; the variants give it realisable observations and a sequential task.
     * v0: :class:`MultiBSReceptionEnv`.
