@@ -57,7 +57,11 @@ def test_ordering_and_routing_tables(
 
 def test_page_files(tiny_suite: Suite, finished_store: ResultStore, tmp_path: Path) -> None:
     paths = write_case_study_page(tiny_suite, finished_store.read(), tmp_path, reps=50)
-    assert [path.name for path in paths] == ["case_study.png", "curves.csv", "case_study.md"]
+    assert [path.name for path in paths] == [
+        "case_study.png",
+        "case_study_curves.csv",
+        "case_study.md",
+    ]
     page = (tmp_path / "case_study.md").read_text()
     assert "Runs finished: 4 of 4" in page and "## The paper's ordering" in page
     assert "| baseline: oracle |" in page and "## Routing of the MoE denoisers" in page

@@ -16,6 +16,7 @@ import wmoe  # noqa: F401
 from wmoe.config import ConfigError
 from wmoe.envs.satellite_beamforming.config import REWARD_PROFILES, TASK_WEIGHT_KEYS
 from wmoe.envs.satellite_beamforming.core import PRECODERS, Decision, SatelliteCore, geo_penalty
+from wmoe.envs.satellite_beamforming.draws import UniformBlock
 from wmoe.envs.satellite_beamforming.reference import BASELINES, REFERENCE, baseline_action
 from wmoe.envs.satellite_beamforming.tasks import FACTORS
 from wmoe.envs.satellite_beamforming.vector import SatelliteBeamformingV1VectorEnv
@@ -52,6 +53,7 @@ def test_gymnasium_and_sb3_checks(action_type: str) -> None:
 
 
 def test_v1_with_every_feature_off_is_v0() -> None:
+    """v0's model, drawn as v1 draws (one block of uniforms per env and step)."""
     off = {
         **NO_DRAWS,
         "channel_memory": "independent",
@@ -63,8 +65,11 @@ def test_v1_with_every_feature_off_is_v0() -> None:
         "geo_penalty_cap": None,
         "expose_task": False,
     }
+    v0 = gym.make("wmoe/SatelliteBeamforming-v0")
+    binding = v0.unwrapped.binding  # type: ignore[attr-defined]
+    binding.core = SatelliteCore(binding.core.config, 1, block_draws=True)
     runs = []
-    for env in (gym.make("wmoe/SatelliteBeamforming-v0"), _make(**off)):
+    for env in (v0, _make(**off)):
         env.action_space.seed(1)
         trace = [env.reset(seed=4)[0]]
         for _ in range(5):
@@ -108,6 +113,38 @@ def test_native_vector_equals_sync(mode: AutoresetMode, action_type: str) -> Non
         for info in (ours[4], theirs[4]):
             info.pop("final_info", None), info.pop("final_obs", None)
         assert_infos_equal(ours[4], theirs[4])
+
+
+def test_native_vector_equals_sync_with_outdated_csi_and_arrivals() -> None:
+    # Every part of a step's block is read: CSI errors, hot-spot users, frequent arrivals.
+    config = {"outdated_csi": True, "arrival_probability": 0.5, "episode_length": 4}
+    native = gym.make_vec(ENV_ID, num_envs=5, config=config)
+    sync = SyncVectorEnv([lambda: _make(**config) for _ in range(5)])
+    np.testing.assert_array_equal(native.reset(seed=11)[0], sync.reset(seed=11)[0])
+    native.action_space.seed(3)
+    for _ in range(6):
+        actions = native.action_space.sample()
+        ours, theirs = native.step(actions), sync.step(actions)
+        np.testing.assert_array_equal(ours[0], theirs[0])
+        np.testing.assert_array_equal(ours[1], theirs[1])
+        assert_infos_equal(ours[4], theirs[4])
+
+
+def test_block_draws_have_their_distributions() -> None:
+    rng = np.random.default_rng(0)
+    block = UniformBlock([rng], np.zeros(1, dtype=np.int64), 300_000)
+    uniform, normal = block.uniform(100_000), block.normal(100_000)
+    exponential = block.exponential(100_000)
+    block.check_used()
+    assert np.all((uniform >= 0.0) & (uniform < 1.0)) and abs(uniform.mean() - 0.5) < 0.005
+    assert abs(normal.mean()) < 0.01 and abs(normal.var() - 1.0) < 0.02
+    assert abs(np.mean(normal**4) - 3.0) < 0.1  # Gaussian kurtosis
+    assert np.all(np.isfinite(exponential)) and abs(exponential.mean() - 1.0) < 0.01
+    assert abs(np.mean(exponential > 2.0) - np.exp(-2.0)) < 0.005
+    with pytest.raises(ValueError, match="even count"):
+        UniformBlock([rng], np.zeros(1, dtype=np.int64), 3).normal(3)
+    with pytest.raises(ValueError, match="left unread"):
+        UniformBlock([rng], np.zeros(1, dtype=np.int64), 3).check_used()
 
 
 def test_actions_shape_the_future() -> None:

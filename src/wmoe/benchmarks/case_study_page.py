@@ -180,12 +180,16 @@ def routing_table(suite: Suite, stored: list[StoredCell]) -> str:
 def write_case_study_page(
     suite: Suite, stored: list[StoredCell], folder: Path, reps: int = DEFAULT_REPS
 ) -> list[Path]:
-    """Write ``case_study.md``, ``case_study.png`` and ``curves.csv`` into ``folder``."""
+    """Write ``case_study.md``, ``case_study.png`` and ``case_study_curves.csv`` into ``folder``.
+
+    The names keep clear of the suite report's files, which ``wmoe benchmark report`` writes
+    into the same folder.
+    """
     folder.mkdir(parents=True, exist_ok=True)
     result = case_study_result(suite, stored)
     png, csv_path, page = (
         folder / "case_study.png",
-        folder / "curves.csv",
+        folder / "case_study_curves.csv",
         folder / "case_study.md",
     )
     plot_curves(result, png)

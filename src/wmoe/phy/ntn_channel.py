@@ -549,8 +549,34 @@ def shadowed_rician_gains(
         )
     los_power = rng.gamma(params.m, params.omega / params.m, size=dims)
     phase = rng.uniform(0.0, 2.0 * np.pi, size=dims)
-    scattered = rng.standard_normal((*dims, 2)) * math.sqrt(params.b)
-    gains = np.sqrt(los_power) * np.exp(1j * phase) + scattered.view(np.complex128)[..., 0]
+    return shadowed_rician_from_draws(
+        los_power, phase, rng.standard_normal((*dims, 2)), params, normalize
+    )
+
+
+def shadowed_rician_from_draws(
+    los_power: NDArray[np.float64],
+    phase_rad: NDArray[np.float64],
+    normals: NDArray[np.float64],
+    params: ShadowedRicianParams = AVERAGE_SHADOWING,
+    normalize: bool = False,
+) -> NDArray[np.complex128]:
+    """Shadowed-Rician fading gains from their random parts (see :func:`shadowed_rician_gains`).
+
+    For callers that draw the parts themselves (e.g. many generators' draws at once).
+
+    Args:
+        los_power: ``A^2 ~ Gamma(m, omega / m)``, any shape ``S``.
+        phase_rad: ``zeta ~ U[0, 2 pi)`` [rad], shape ``S``.
+        normals: Standard normal real and imaginary parts of ``Z / sqrt(b)``, shape ``(*S, 2)``.
+        params: Model parameters.
+        normalize: If ``True``, scale to ``E[|h|^2] = 1``.
+
+    Returns:
+        Complex gains [dimensionless], shape ``S``.
+    """
+    scattered = np.ascontiguousarray(normals * math.sqrt(params.b))
+    gains = np.sqrt(los_power) * np.exp(1j * phase_rad) + scattered.view(np.complex128)[..., 0]
     if normalize:
         gains = gains / math.sqrt(params.mean_power)
     return gains

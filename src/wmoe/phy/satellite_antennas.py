@@ -90,10 +90,22 @@ def upa_gram(
     d = np.asarray(directions, dtype=np.float64)
     if d.ndim < 2 or d.shape[-1] != 2:
         raise ValueError(f"directions must have shape (..., P, 2), got {d.shape}")
-    delta = d[..., None, :, :] - d[..., :, None, :]  # [p, q] = dir_q - dir_p
-    return dirichlet_kernel(delta[..., 0], array_size[0], spacing) * dirichlet_kernel(
+    # Only the upper triangle is computed: the diagonal is N_x N_y (zero differences) and the
+    # lower triangle its conjugate (the kernel of -x is the conjugate of the kernel of x).
+    num = d.shape[-2]
+    rows, cols = np.triu_indices(num, 1)
+    delta = d[..., cols, :] - d[..., rows, :]  # [p, q] = dir_q - dir_p
+    upper = dirichlet_kernel(delta[..., 0], array_size[0], spacing) * dirichlet_kernel(
         delta[..., 1], array_size[1], spacing
     )
+    gram = np.empty((*d.shape[:-2], num, num), dtype=np.complex128)
+    diagonal = np.arange(num)
+    gram[..., diagonal, diagonal] = dirichlet_kernel(
+        np.zeros(1), array_size[0], spacing
+    ) * dirichlet_kernel(np.zeros(1), array_size[1], spacing)
+    gram[..., rows, cols] = upper
+    gram[..., cols, rows] = np.conj(upper)
+    return gram
 
 
 def element_gain_db(off_boresight_deg: NDArray[Any] | float) -> NDArray[np.float64]:

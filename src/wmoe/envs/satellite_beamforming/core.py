@@ -89,7 +89,10 @@ Features of v1, each off in v0's config (see :mod:`.config`):
 
 State is held as arrays with a leading batch dimension; each env draws from its own
 ``numpy.random.Generator`` in the order a single env does, so a batch of ``B`` reproduces
-``B`` single envs seeded alike.
+``B`` single envs seeded alike. v0 calls each env's generator once per quantity; v1
+(``block_draws``) takes each step's draws of an env in two calls, a block of uniforms
+(:class:`~.draws.UniformBlock`: normals by Box-Muller, exponentials by inversion) and the
+gamma variates of the fading, and transforms them for the whole batch at once.
 """
 
 from __future__ import annotations
@@ -97,12 +100,13 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
 
 from wmoe.envs.satellite_beamforming.config import BAND_PRESETS, GEO_LAYOUTS
+from wmoe.envs.satellite_beamforming.draws import UniformBlock, standard_gammas
 from wmoe.envs.satellite_beamforming.geometry import ground_positions_m, pass_time_s
 from wmoe.phy.fading import jakes_correlation, rayleigh_gains
 from wmoe.phy.geo_coexistence import geo_position, off_axis_angle_deg
@@ -111,6 +115,7 @@ from wmoe.phy.ntn_channel import (
     clutter_loss_db,
     los_probability,
     shadow_fading_std_db,
+    shadowed_rician_from_draws,
     shadowed_rician_gains,
     tr38811_gas_loss_db,
 )
@@ -133,6 +138,9 @@ FLOOR_DB = -60.0  # floor of dB values in the observation [dB]
 SNR_SCALE_DB = 20.0  # dB values in the observation are divided by this
 BACKLOG_SCALE_SE = 10.0  # backlogs in the observation, in steps of 1 bit/s/Hz, are divided by this
 _RIDGE = 1e-9  # relative diagonal loading of ZF Gram matrices (coincident users)
+# Uniform draws per user of a step's block (v1): arrival, hot spot, radius, angle, heading,
+# load and arrival volume, then two for the position normals of a hot-spot user.
+STEP_DRAWS_PER_USER = 9
 
 
 @dataclass(frozen=True)
@@ -216,6 +224,22 @@ class Outcome:
     backlog_cost: NDArray[np.float64]
 
 
+class ChannelDraws(NamedTuple):
+    """The random parts of a step's channels, one row per env.
+
+    Attributes:
+        los_uniforms: ``U[0, 1)`` draws of the LOS states, ``(n, K)``.
+        shadow_normals: ``N(0, 1)`` innovations of the shadow fading, ``(n, K)``.
+        fading: Shadowed-Rician fading, unit power, ``(n, K)``.
+        csi_errors: ``CN(0, 1)`` errors of outdated CSI (zeros without), ``(n, K)``.
+    """
+
+    los_uniforms: NDArray[np.float64]
+    shadow_normals: NDArray[np.float64]
+    fading: NDArray[np.complex128]
+    csi_errors: NDArray[np.complex128]
+
+
 def _db(x: NDArray[np.float64]) -> NDArray[np.float64]:
     return 10.0 * np.log10(np.maximum(x, 10.0 ** (FLOOR_DB / 10.0)))
 
@@ -272,10 +296,13 @@ class SatelliteCore:
     Args:
         config: A config validated by :class:`~.config.SatelliteConfig`.
         batch_size: Number of environments.
+        block_draws: Draw each env's step from one block of uniforms and one gamma call (v1)
+            instead of one generator call per quantity (v0); same distributions, other values.
     """
 
-    def __init__(self, config: dict[str, Any], batch_size: int) -> None:
+    def __init__(self, config: dict[str, Any], batch_size: int, block_draws: bool = False) -> None:
         self.config = config
+        self.block_draws = block_draws
         preset = BAND_PRESETS[config["band"]]
         self.preset = preset
         self.num_users = k = int(config["num_users"])
@@ -342,9 +369,18 @@ class SatelliteCore:
     # ----------------------------------------------------------------- draws and geometry
     def _disc_points(self, rng: np.random.Generator, count: int) -> NDArray[np.float64]:
         """``count`` points uniform in the served disc, ``(count, 2)`` [m]."""
-        radius = self.footprint_radius_m * np.sqrt(rng.random(count))
-        angle = rng.uniform(0.0, 2.0 * np.pi, count)
-        return np.stack([radius * np.cos(angle), radius * np.sin(angle)], axis=-1)
+        return self._disc(rng.random(count), rng.uniform(0.0, 2.0 * np.pi, count))
+
+    def _disc(self, radius_u: NDArray[Any], angle_rad: NDArray[Any]) -> NDArray[np.float64]:
+        """Points of the served disc at ``R sqrt(u)`` and an angle, ``(..., 2)`` [m]."""
+        radius = self.footprint_radius_m * np.sqrt(radius_u)
+        return np.stack([radius * np.cos(angle_rad), radius * np.sin(angle_rad)], axis=-1)
+
+    def _velocities(self, heading_rad: NDArray[Any]) -> NDArray[np.float64]:
+        """Velocities of users moving towards ``heading_rad``, ``(..., 2)`` [m/s]."""
+        return self.config["user_speed_mps"] * np.stack(
+            [np.cos(heading_rad), np.sin(heading_rad)], -1
+        )
 
     def _new_users(self, i: int, rng: np.random.Generator) -> tuple[NDArray[Any], NDArray[Any]]:
         """Positions and velocities of ``K`` candidate users of env ``i``."""
@@ -354,8 +390,20 @@ class SatelliteCore:
         else:
             centres = self.cluster_m[i][rng.integers(len(self.cluster_m[i]), size=k)]
             positions = centres + config["cluster_std_m"] * rng.standard_normal((k, 2))
-        heading = rng.uniform(0.0, 2.0 * np.pi, k)
-        velocity = config["user_speed_mps"] * np.stack([np.cos(heading), np.sin(heading)], -1)
+        return positions, self._velocities(rng.uniform(0.0, 2.0 * np.pi, k))
+
+    def _new_users_from(
+        self, envs: NDArray[np.int64], block: UniformBlock
+    ) -> tuple[NDArray[Any], NDArray[Any]]:
+        """Positions and velocities of ``K`` candidate users per env of ``envs`` (v1 block)."""
+        k, n = self.num_users, len(envs)
+        spots = self.cluster_m.shape[1]
+        spot = np.minimum(block.uniform(k) * spots, spots - 1).astype(np.int64)
+        disc = self._disc(block.uniform(k), 2.0 * np.pi * block.uniform(k))
+        velocity = self._velocities(2.0 * np.pi * block.uniform(k))
+        spread = self.config["cluster_std_m"] * block.normal(2 * k).reshape(n, k, 2)
+        around_spots = self.cluster_m[envs[:, None], spot] + spread
+        positions = np.where(self.clustered[envs][:, None, None], around_spots, disc)
         return positions, velocity
 
     def _terminal_points(self, i: int, rng: np.random.Generator) -> NDArray[np.float64]:
@@ -398,7 +446,12 @@ class SatelliteCore:
         self.previous_i_over_n_db[envs] = FLOOR_DB
         self.fresh[envs] = True
         self.has_previous[envs] = False
-        self._draw_channels(envs, rngs)
+        if self.block_draws:
+            block = UniformBlock(rngs, envs, self._channel_block_size)
+            self._draw_channels(envs, self._channel_draws_from(envs, rngs, block))
+            block.check_used()
+        else:
+            self._draw_channels(envs, self._channel_draws_per_env(envs, rngs))
 
     def _ground_m(self, envs: NDArray[np.int64], offsets: NDArray[Any]) -> NDArray[np.float64]:
         """Earth-centred positions of (east, north) offsets from the area centre of ``envs``."""
@@ -440,9 +493,11 @@ class SatelliteCore:
         self.los[envs], self.shadow_z[envs], self.fresh[envs] = los, shadow_z, False
         return los, shadow_z
 
-    def _draw_channels(self, envs: NDArray[np.int64], rngs: Sequence[np.random.Generator]) -> None:
-        """Geometry at the current step of ``envs`` and new fading and shadowing draws."""
-        config, k = self.config, self.num_users
+    def _channel_draws_per_env(
+        self, envs: NDArray[np.int64], rngs: Sequence[np.random.Generator]
+    ) -> ChannelDraws:
+        """A step's channel draws of ``envs``, one generator call per quantity and env (v0)."""
+        k = self.num_users
         uniforms = np.empty((len(envs), k))
         normals = np.empty((len(envs), k))
         fading = np.empty((len(envs), k), dtype=np.complex128)
@@ -452,8 +507,42 @@ class SatelliteCore:
             uniforms[row] = rng.random(k)
             normals[row] = rng.standard_normal(k)
             fading[row] = shadowed_rician_gains(rng, k, AVERAGE_SHADOWING, normalize=True)
-            if config["outdated_csi"]:
+            if self.config["outdated_csi"]:
                 errors[row] = rayleigh_gains(rng, k)
+        return ChannelDraws(uniforms, normals, fading, errors)
+
+    @property
+    def _channel_block_size(self) -> int:
+        """Uniform draws per env of a step's channel (v1): LOS, phase, normals in pairs."""
+        k = self.num_users
+        return 2 * k + 2 * math.ceil(5 * k / 2)
+
+    def _channel_draws_from(
+        self, envs: NDArray[np.int64], rngs: Sequence[np.random.Generator], block: UniformBlock
+    ) -> ChannelDraws:
+        """A step's channel draws of ``envs`` from the rest of ``block`` and one gamma call each.
+
+        The block gives the LOS uniforms, the fading phases and ``5 K`` normals (shadowing,
+        scattered part, CSI error; drawn whether or not ``outdated_csi`` uses them, so a seed
+        means the same under every config).
+        """
+        k, n, params = self.num_users, len(envs), AVERAGE_SHADOWING
+        uniforms = block.uniform(k)
+        phase = 2.0 * np.pi * block.uniform(k)
+        normals = block.normal(2 * math.ceil(5 * k / 2))
+        los_power = standard_gammas(rngs, envs, params.m, k) * (params.omega / params.m)
+        scattered = normals[:, k : 3 * k].reshape(n, k, 2)
+        fading = shadowed_rician_from_draws(los_power, phase, scattered, params, normalize=True)
+        errors: NDArray[np.complex128] = np.zeros((n, k), dtype=np.complex128)
+        if self.config["outdated_csi"]:
+            parts = np.ascontiguousarray(normals[:, 3 * k : 5 * k]) * math.sqrt(0.5)
+            errors = parts.reshape(n, k, 2).view(np.complex128)[..., 0]
+        return ChannelDraws(uniforms, normals[:, :k], fading, errors)
+
+    def _draw_channels(self, envs: NDArray[np.int64], draws: ChannelDraws) -> None:
+        """Geometry at the current step of ``envs`` and the new fading and shadowing."""
+        config, k = self.config, self.num_users
+        uniforms, normals, fading, errors = draws
         time_s = pass_time_s(self.steps[envs], config["step_s"], config["episode_length"])
         satellite = satellite_positions(
             np.stack([time_s, time_s + 1.0], -1),
@@ -542,16 +631,18 @@ class SatelliteCore:
         active = (colours[:, None, :] == np.arange(c)[None, :, None]) | (colours[:, None, :] == c)
         kind = decision.precoder % 3
         gram, phi = self._matched_coefficients(envs, decision)
+        # Phi_s^H R Phi_s of each sub-band's columns Phi_s: rows and columns of Phi^H R Phi.
+        q = (np.conj(np.swapaxes(phi, -1, -2)) @ gram @ phi)[:, None]
+        q = q * (active[..., :, None] & active[..., None, :])  # (n, C, K, K)
         phi = phi[:, None] * active[:, :, None, :]  # (n, C, K+M, K)
-        q = np.conj(np.swapaxes(phi, -1, -2)) @ gram[:, None] @ phi  # (n, C, K, K)
         scale = np.maximum(np.abs(np.trace(q, axis1=-2, axis2=-1)), 1e-300)[..., None, None]
         eye = np.eye(k)
         alpha = np.where(kind == RZF, 1.0, 0.0)[:, None, None, None]
         inactive = (~active)[..., None] * eye
         q = q + alpha * eye + inactive + _RIDGE * scale * eye
-        theta = np.where(
-            (kind == MRT)[:, None, None, None], phi, phi @ np.linalg.inv(q)
-        )  # (n, C, K+M, K) coefficients of the columns on the steering vectors
+        theta = phi.copy()  # (n, C, K+M, K) coefficients of the columns on the steering vectors
+        solved = np.flatnonzero(kind != MRT)  # MRT: the matched filter itself
+        theta[solved] = phi[solved] @ np.linalg.inv(q[solved])
         response = gram[:, None] @ theta  # [p, j] = a_p^H w_j (unnormalised)
         norm = np.real(np.sum(np.conj(theta) * response, axis=-2))  # ||w_j||^2, (n, C, K)
         norm = np.where(active & (norm > 0.0), norm, np.inf)
@@ -786,20 +877,57 @@ class SatelliteCore:
         truncated = self.steps[envs] >= self.config["episode_length"]
         dt = self.config["step_s"]
         self.user_offsets_m[envs] += dt * self.user_velocity_mps[envs]
-        dropped = np.zeros((len(envs), self.num_users))
-        for row, i in enumerate(envs):
-            rng = rngs[i]
-            arriving = rng.random(self.num_users) < self.config["arrival_probability"]
-            positions, velocity = self._new_users(i, rng)
-            self.user_offsets_m[i, arriving] = positions[arriving]
-            self.user_velocity_mps[i, arriving] = velocity[arriving]
-            self.fresh[i, arriving] = True
-            if self.queues:
-                dropped[row] = self._queue_arrivals(i, rng, arriving)
+        if self.block_draws:
+            dropped = self._move_on_from_block(envs, rngs)
+        else:
+            dropped = np.zeros((len(envs), self.num_users))
+            for row, i in enumerate(envs):
+                rng = rngs[i]
+                arriving = rng.random(self.num_users) < self.config["arrival_probability"]
+                positions, velocity = self._new_users(i, rng)
+                self.user_offsets_m[i, arriving] = positions[arriving]
+                self.user_velocity_mps[i, arriving] = velocity[arriving]
+                self.fresh[i, arriving] = True
+                if self.queues:
+                    dropped[row] = self._queue_arrivals(i, rng, arriving)
+            self._draw_channels(envs, self._channel_draws_per_env(envs, rngs))
         if self.queues:
             info["dropped_bit_per_hz"] = dropped
-        self._draw_channels(envs, rngs)
         return outcome.reward, truncated, info
+
+    def _move_on_from_block(
+        self, envs: NDArray[np.int64], rngs: Sequence[np.random.Generator]
+    ) -> NDArray[np.float64]:
+        """Arrivals of users and traffic and the new channels of ``envs`` from one block each.
+
+        The v1 counterpart of the per-env draws of :meth:`step`: the same events with the same
+        distributions, drawn as one block of uniforms per env (plus the fading's gammas).
+
+        Returns:
+            What the full buffers dropped [bit/Hz], ``(n, K)`` (zeros under full buffer).
+        """
+        k, config = self.num_users, self.config
+        block = UniformBlock(rngs, envs, STEP_DRAWS_PER_USER * k + self._channel_block_size)
+        arriving = block.uniform(k) < config["arrival_probability"]
+        positions, velocity = self._new_users_from(envs, block)
+        moved = arriving[..., None]
+        self.user_offsets_m[envs] = np.where(moved, positions, self.user_offsets_m[envs])
+        self.user_velocity_mps[envs] = np.where(moved, velocity, self.user_velocity_mps[envs])
+        self.fresh[envs] |= arriving
+        low, high = np.log(np.asarray(config["traffic_load_range_se"], dtype=np.float64))
+        loads = np.exp(low + (high - low) * block.uniform(k))
+        volumes = block.exponential(k)
+        dropped = np.zeros((len(envs), k))
+        if self.queues:  # as _queue_arrivals: new users bring new loads and no backlog
+            self.load_se[envs] = np.where(arriving, loads, self.load_se[envs])
+            backlog = np.where(arriving, 0.0, self.backlog[envs])
+            backlog = backlog + self.load_se[envs] * config["step_s"] * volumes
+            cap = config["max_backlog_bit_per_hz"]
+            self.backlog[envs] = np.minimum(backlog, cap)
+            dropped = np.maximum(backlog - cap, 0.0)
+        self._draw_channels(envs, self._channel_draws_from(envs, rngs, block))
+        block.check_used()
+        return dropped
 
     def _queue_arrivals(
         self, i: int, rng: np.random.Generator, replaced: NDArray[np.bool_]

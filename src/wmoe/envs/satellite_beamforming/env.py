@@ -285,6 +285,12 @@ class SatelliteBeamformingV1Env(SatelliteBeamformingEnv):
       (0.2 / dB; v0: 0.05, negligible beside the rate) bounded per terminal by
       ``geo_penalty_cap`` (v0: unbounded, linear in dB; the bound keeps the returns of all
       task regimes on one scale for the leaderboard) and the reference ``wmmse_search``.
+      Later (issue 15, speed; before any leaderboard cell of v1 was run), each env draws a
+      step in two generator calls: one block of uniforms (normals by Box-Muller, exponentials
+      by inversion, hot-spot indices as ``floor(u n)``; see :mod:`.draws`) and the fading's
+      gamma variates. The distributions are unchanged, but a seed now gives other passes,
+      users and channels than before that change (task draws and episode set-up keep their
+      draws).
     * v0: :class:`SatelliteBeamformingEnv`.
     """
 

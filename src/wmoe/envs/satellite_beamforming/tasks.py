@@ -71,7 +71,10 @@ class TaskMixCore:
             if (self.weights["band"] is None and band == config["band"])
             or (self.weights["band"] is not None and self.weights["band"][index] > 0.0)
         ]
-        self.cores = {band: SatelliteCore({**config, "band": band}, batch_size) for band in bands}
+        self.cores = {
+            band: SatelliteCore({**config, "band": band}, batch_size, block_draws=True)
+            for band in bands
+        }
         first = self.cores[bands[0]]
         self.num_users, self.num_subbands = first.num_users, first.num_subbands
         self.num_terminals = first.num_terminals
