@@ -65,3 +65,10 @@ def test_page_files(tiny_suite: Suite, finished_store: ResultStore, tmp_path: Pa
     page = (tmp_path / "case_study.md").read_text()
     assert "Runs finished: 4 of 4" in page and "## The paper's ordering" in page
     assert "| baseline: oracle |" in page and "## Routing of the MoE denoisers" in page
+
+
+def test_one_run_is_shown_without_an_interval() -> None:
+    from wmoe.agents.case_study import mean_with_interval
+
+    assert mean_with_interval(np.array([42.634])) == "42.63 (1 run)"
+    assert mean_with_interval(np.array([1.0, 3.0])) == "2.00 ± 12.71"  # t(0.975, 1) x 1

@@ -263,6 +263,13 @@ def steps_to_fraction(curve: NDArray[np.float64], window: int, fraction: float) 
     return int((reached[0] + 1) * window) if len(reached) else int(len(curve) * window)
 
 
+def mean_with_interval(values: NDArray[np.float64]) -> str:
+    """``mean ± half-width``, or ``mean (1 run)`` where one run gives no interval."""
+    if len(values) < 2:
+        return f"{values.mean():.2f} ({len(values)} run)"
+    return f"{values.mean():.2f} ± {confidence_interval(values):.2f}"
+
+
 def format_table(result: CaseStudyResult) -> str:
     """Markdown table: final reward (mean +- 95 % CI over seeds) and convergence per network."""
     lines = [
@@ -277,9 +284,8 @@ def format_table(result: CaseStudyResult) -> str:
         seconds = np.mean([run.train_seconds for run in runs])
         label = TABLE7_NETWORKS.get(network, network)
         lines.append(
-            f"| {label} (`{network}`) | {runs[0].parameters} | {finals.mean():.2f} ± "
-            f"{confidence_interval(finals):.2f} | {lasts.mean():.2f} ± "
-            f"{confidence_interval(lasts):.2f} | {int(np.mean(steps))} | {seconds:.0f} |"
+            f"| {label} (`{network}`) | {runs[0].parameters} | {mean_with_interval(finals)} | "
+            f"{mean_with_interval(lasts)} | {int(np.mean(steps))} | {seconds:.0f} |"
         )
     for name, reward in result.baselines.items():
         lines.append(f"| baseline: {name} | – | {reward:.2f} | – | – | – |")
