@@ -266,11 +266,12 @@ class SatelliteBeamformingV1Env(SatelliteBeamformingEnv):
     baselines); it is greedy (one step), so the queues leave room to beat it. Ignoring the
     GEO still loses: in S band the matched-filter beams leak tens of dB of I/N into the GEO
     terminals (four-colour full power returns -94 against +74 for ZF water-filling with GEO
-    nulls), and (measured with the per-env draws, same seeds) the reference planned GEO-blind (``wmmse_search`` with the GEO weight set to
-    0 in its planning, same episodes) returns 3.8 / 3.1 / -21.2 in S band (balanced /
-    protect_geo / low_latency) against 105.0 / 105.0 / 62.6, and 114.5 / 112.7 / 82.7 in Ka
-    band against 116.7 / 116.2 / 84.0 (Ka's narrow VSAT beams see the LEO only in rare
-    in-line passes, so protecting the GEO costs little rate there).
+    nulls), and, measured with the per-env draws before (same seeds), the reference planned
+    GEO-blind (``wmmse_search`` with the GEO weight set to 0 in its planning, same episodes)
+    returned 3.8 / 3.1 / -21.2 in S band (balanced / protect_geo / low_latency) against
+    105.0 / 105.0 / 62.6, and 114.5 / 112.7 / 82.7 in Ka band against 116.7 / 116.2 / 84.0
+    (Ka's narrow VSAT beams see the LEO only in rare in-line passes, so protecting the GEO
+    costs little rate there).
 
     ## Vectorized environment
 
