@@ -165,13 +165,13 @@ def run_agent_cell(cell: Cell, runs_folder: Path) -> CellResult:
     )
     try:
         returns, digest, length = play(env, run.policy(), cell)
+        eval_seconds = time.perf_counter() - start  # the diagnostics' replay is not evaluation
         diagnostics = last_moe_statistics(folder)
         if isinstance(getattr(env.unwrapped, "core", None), ReceptionCore):
             decisions = decision_diagnostics(env, run.policy(), cell.test_episodes, cell.test_first)
             diagnostics.update({f"decision/{k}": v for k, v in decisions.as_dict().items()})
     finally:
         env.close()
-    eval_seconds = time.perf_counter() - start
     total, active = parameter_counts(run.model.policy)
     costs = {
         "train_seconds": train_seconds,
