@@ -15,6 +15,7 @@ eq. (2-19).
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import Any
 
@@ -112,14 +113,20 @@ def ground_positions(
     )
 
 
+@functools.lru_cache(maxsize=64)
 def _local_frame(
     latitude_deg: float, longitude_deg: float
 ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
-    """Unit vectors (up, east, north) of the local horizontal frame at a point of the sphere."""
+    """Unit vectors (up, east, north) of the local horizontal frame at a point of the sphere.
+
+    Cached (read-only arrays): simulators place points around the same reference every step.
+    """
     up = ground_positions(latitude_deg, longitude_deg) / EARTH_RADIUS_M
     lon = math.radians(longitude_deg)
     east = np.array([-math.sin(lon), math.cos(lon), 0.0])
     north = np.cross(up, east)
+    for axis in (up, east, north):
+        axis.setflags(write=False)
     return up, east, north
 
 

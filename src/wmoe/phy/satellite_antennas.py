@@ -31,6 +31,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import Any
 
@@ -73,6 +74,18 @@ def dirichlet_kernel(
     return np.where(singular, num_elements + 0j, leading * ratio)
 
 
+@functools.lru_cache(maxsize=64)
+def upper_triangle(size: int) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
+    """Row and column indices of the strict upper triangle of a ``size`` square matrix.
+
+    ``numpy.triu_indices(size, 1)``, cached (read-only arrays): it is needed at every step.
+    """
+    rows, cols = np.triu_indices(size, 1)
+    rows.setflags(write=False)
+    cols.setflags(write=False)
+    return rows, cols
+
+
 def upa_gram(
     directions: NDArray[Any], array_size: tuple[int, int], spacing: float = 0.5
 ) -> NDArray[np.complex128]:
@@ -93,7 +106,7 @@ def upa_gram(
     # Only the upper triangle is computed: the diagonal is N_x N_y (zero differences) and the
     # lower triangle its conjugate (the kernel of -x is the conjugate of the kernel of x).
     num = d.shape[-2]
-    rows, cols = np.triu_indices(num, 1)
+    rows, cols = upper_triangle(num)
     delta = d[..., cols, :] - d[..., rows, :]  # [p, q] = dir_q - dir_p
     upper = dirichlet_kernel(delta[..., 0], array_size[0], spacing) * dirichlet_kernel(
         delta[..., 1], array_size[1], spacing

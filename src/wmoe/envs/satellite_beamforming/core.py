@@ -128,6 +128,7 @@ from wmoe.phy.satellite_antennas import (
     earth_station_gain_dbi,
     element_gain_db,
     upa_gram,
+    upper_triangle,
 )
 from wmoe.phy.units import BOLTZMANN, SPEED_OF_LIGHT
 
@@ -222,6 +223,21 @@ class Outcome:
     backlog_left: NDArray[np.float64]
     switching_cost: NDArray[np.float64]
     backlog_cost: NDArray[np.float64]
+
+
+class MatchedFilter(NamedTuple):
+    """The matched filter of each env's known channels on the steering vectors.
+
+    Attributes:
+        gram: ``a_p^H a_q``, ``(n, K+M, K+M)``.
+        phi: Coefficients of the known channel of each user on the steering vectors (with the
+            GEO nulls of a ``*_geo_null`` precoder), ``(n, K+M, K)``.
+        q: ``Phi^H R Phi``, ``(n, K, K)``.
+    """
+
+    gram: NDArray[np.complex128]
+    phi: NDArray[np.complex128]
+    q: NDArray[np.complex128]
 
 
 class ChannelDraws(NamedTuple):
@@ -332,6 +348,7 @@ class SatelliteCore:
         self.user_velocity_mps = np.zeros((b, k, 2))
         self.cluster_m = np.zeros((b, int(config["num_clusters"]), 2))
         self.terminal_offsets_m = np.zeros((b, m, 2))
+        self.terminal_ground_m = np.zeros((b, m, 3))  # Earth-centred; set at reset [m]
         self.rain_rate_mm_per_h = np.zeros(b)
         self.gram = np.zeros((b, k + m, k + m), dtype=np.complex128)
         self.cosines = np.zeros((b, k + m, 3))
@@ -360,6 +377,9 @@ class SatelliteCore:
         self.has_previous = np.zeros(b, dtype=np.bool_)
         self.previous_colour = np.zeros((b, k), dtype=np.int64)
         self.previous_fraction = np.zeros((b, k))
+        # Satellite position and array axes at each step of the pass, the same in every env.
+        self.pass_satellite_m: NDArray[np.float64] = np.zeros((0, 3))
+        self.pass_frame: NDArray[np.float64] = np.zeros((0, 3, 3))
 
     def _beam_diameter_m(self) -> float:
         """Width of the 3 dB beam at nadir, ``2 h tan(0.886 / (N d) / 2)`` (Van Trees 2002)."""
@@ -442,6 +462,7 @@ class SatelliteCore:
             if self.queues:
                 self.load_se[i] = self._new_loads(rng)
                 self.backlog[i] = self._arrivals(i, rng)
+        self.terminal_ground_m[envs] = self._ground_m(envs, self.terminal_offsets_m[envs])
         self.steps[envs] = 0
         self.previous_i_over_n_db[envs] = FLOOR_DB
         self.fresh[envs] = True
@@ -462,6 +483,32 @@ class SatelliteCore:
             self.config["reference_latitude_deg"],
             self.config["reference_longitude_deg"],
         )
+
+    def _pass_geometry(
+        self, steps: NDArray[np.int64]
+    ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        """Satellite positions [m], ``(n, 3)``, and array axes, ``(n, 3, 3)``, at ``steps``.
+
+        They depend on the step only, so they are tabulated for the whole pass (and beyond,
+        should an env be stepped past its end) when first needed.
+        """
+        if len(steps) and steps.max() >= len(self.pass_satellite_m):
+            config = self.config
+            time_s = pass_time_s(
+                np.arange(max(int(steps.max()), config["episode_length"]) + 1),
+                config["step_s"],
+                config["episode_length"],
+            )
+            satellite = satellite_positions(
+                np.stack([time_s, time_s + 1.0], -1),
+                config["reference_latitude_deg"],
+                config["reference_longitude_deg"],
+                config["pass_heading_deg"],
+                config["altitude_m"],
+            )  # (T, 2, 3): now and one second later (the velocity)
+            self.pass_satellite_m = satellite[:, 0].copy()
+            self.pass_frame = array_frame(satellite[:, 0], satellite[:, 1] - satellite[:, 0])
+        return self.pass_satellite_m[steps], self.pass_frame[steps]
 
     def _los_and_shadow(
         self,
@@ -543,21 +590,13 @@ class SatelliteCore:
         """Geometry at the current step of ``envs`` and the new fading and shadowing."""
         config, k = self.config, self.num_users
         uniforms, normals, fading, errors = draws
-        time_s = pass_time_s(self.steps[envs], config["step_s"], config["episode_length"])
-        satellite = satellite_positions(
-            np.stack([time_s, time_s + 1.0], -1),
-            config["reference_latitude_deg"],
-            config["reference_longitude_deg"],
-            config["pass_heading_deg"],
-            config["altitude_m"],
-        )  # (n, 2, 3): now and one second later (the velocity)
-        frame = array_frame(satellite[:, 0], satellite[:, 1] - satellite[:, 0])
+        satellite, frame = self._pass_geometry(self.steps[envs])
         users = self._ground_m(envs, self.user_offsets_m[envs])
-        terminals = self._ground_m(envs, self.terminal_offsets_m[envs])
+        terminals = self.terminal_ground_m[envs]
         ground = np.concatenate([users, terminals], axis=1)
-        _, elevation = slant_range_and_elevation(ground, satellite[:, :1])
+        _, elevation = slant_range_and_elevation(ground, satellite[:, None])
         elevation = elevation[..., 0]
-        cosines, distance = direction_cosines(satellite[:, 0], frame, ground)
+        cosines, distance = direction_cosines(satellite, frame, ground)
         self.cosines[envs] = cosines
         self.gram[envs] = upa_gram(cosines[..., :2], self.array_size)
         off_nadir = np.rad2deg(np.arccos(np.clip(cosines[..., 2], -1.0, 1.0)))
@@ -585,7 +624,7 @@ class SatelliteCore:
         )
         self.gamma[envs] = 10.0 ** (user_db / 10.0) / self.noise_density_w_per_hz
         if self.num_terminals:
-            off_axis = off_axis_angle_deg(terminals, self.geo_m, satellite[:, 0])
+            off_axis = off_axis_angle_deg(terminals, self.geo_m, satellite)
             self.geo_off_axis_deg[envs] = off_axis
             geo_db = common_db[:, k:] + earth_station_gain_dbi(
                 off_axis, config["geo_dish_diameter_m"], self.carrier_hz
@@ -612,7 +651,11 @@ class SatelliteCore:
 
     # ------------------------------------------------------------------------- physics
     def coupling(
-        self, envs: NDArray[np.int64], decision: Decision, known: bool
+        self,
+        envs: NDArray[np.int64],
+        decision: Decision,
+        known: bool,
+        matched: MatchedFilter | None = None,
     ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.bool_]]:
         """Power gains of the decided precoders, per sub-band.
 
@@ -620,6 +663,7 @@ class SatelliteCore:
             envs: Envs to evaluate.
             decision: Their decisions.
             known: Use the fading the satellite knows (for planning) instead of the true one.
+            matched: :meth:`matched_filter` of ``envs`` and ``decision``, if already computed.
 
         Returns:
             ``(user_gain, geo_gain, active)``: ``g_kj / (W / C)`` from beam ``j`` (unit power
@@ -630,19 +674,21 @@ class SatelliteCore:
         colours = decision.colour
         active = (colours[:, None, :] == np.arange(c)[None, :, None]) | (colours[:, None, :] == c)
         kind = decision.precoder % 3
-        gram, phi = self._matched_coefficients(envs, decision)
+        gram, phi, q = self.matched_filter(envs, decision) if matched is None else matched
         # Phi_s^H R Phi_s of each sub-band's columns Phi_s: rows and columns of Phi^H R Phi.
-        q = (np.conj(np.swapaxes(phi, -1, -2)) @ gram @ phi)[:, None]
-        q = q * (active[..., :, None] & active[..., None, :])  # (n, C, K, K)
-        phi = phi[:, None] * active[:, :, None, :]  # (n, C, K+M, K)
-        scale = np.maximum(np.abs(np.trace(q, axis1=-2, axis2=-1)), 1e-300)[..., None, None]
-        eye = np.eye(k)
-        alpha = np.where(kind == RZF, 1.0, 0.0)[:, None, None, None]
-        inactive = (~active)[..., None] * eye
-        q = q + alpha * eye + inactive + _RIDGE * scale * eye
-        theta = phi.copy()  # (n, C, K+M, K) coefficients of the columns on the steering vectors
-        solved = np.flatnonzero(kind != MRT)  # MRT: the matched filter itself
-        theta[solved] = phi[solved] @ np.linalg.inv(q[solved])
+        q = np.where(active[..., :, None] & active[..., None, :], q[:, None], 0.0)
+        diagonal = np.arange(k)
+        scale = np.maximum(np.abs(np.trace(q, axis1=-2, axis2=-1)), 1e-300)
+        alpha = np.where(kind == RZF, 1.0, 0.0)[:, None, None]
+        # Regulariser, identity on the unused beams and ridge, added to the diagonal in turn.
+        q[..., diagonal, diagonal] = (
+            q[..., diagonal, diagonal] + alpha + ~active + _RIDGE * scale[..., None]
+        )
+        # (n, C, K+M, K) coefficients of the columns on the steering vectors; MRT: the matched
+        # filter itself.
+        theta = np.where(active[:, :, None, :], phi[:, None], 0.0)
+        solved = np.flatnonzero(kind != MRT)
+        theta[solved] = theta[solved] @ np.linalg.inv(q[solved])
         response = gram[:, None] @ theta  # [p, j] = a_p^H w_j (unnormalised)
         norm = np.real(np.sum(np.conj(theta) * response, axis=-2))  # ||w_j||^2, (n, C, K)
         norm = np.where(active & (norm > 0.0), norm, np.inf)
@@ -653,15 +699,12 @@ class SatelliteCore:
         geo_gain = power[..., k:, :] * self.geo_gamma[envs][:, None, :, None]
         return user_gain / sub_band_hz, geo_gain / sub_band_hz, active
 
-    def _matched_coefficients(
-        self, envs: NDArray[np.int64], decision: Decision
-    ) -> tuple[NDArray[np.complex128], NDArray[np.complex128]]:
-        """The Gram matrix and the matched-filter columns on the steering vectors.
+    def matched_filter(self, envs: NDArray[np.int64], decision: Decision) -> MatchedFilter:
+        """The Gram matrix, the matched-filter columns on the steering vectors and their Gram.
 
-        Returns:
-            ``(gram, phi)``: ``a_p^H a_q``, ``(n, K+M, K+M)``; the coefficients of the known
-            channel of each user (with the GEO nulls of a ``*_geo_null`` precoder), ``(n, K+M,
-            K)``.
+        Args:
+            envs: Envs to evaluate.
+            decision: Their decisions (``*_geo_null`` precoders null the GEO terminals).
         """
         k, m = self.num_users, self.num_terminals
         n = len(envs)
@@ -678,10 +721,14 @@ class SatelliteCore:
         # per-element SNR of an equal-share beam over the band (Peel et al.: alpha = 1).
         snr = self.gamma[envs] * self.beam_power_w / self.bandwidth_hz
         phi = basis * np.conj(self.fading_known[envs] * np.sqrt(snr))[:, None, :]
-        return gram, phi
+        return MatchedFilter(gram, phi, np.conj(np.swapaxes(phi, -1, -2)) @ gram @ phi)
 
     def common_coupling(
-        self, envs: NDArray[np.int64], decision: Decision, known: bool
+        self,
+        envs: NDArray[np.int64],
+        decision: Decision,
+        known: bool,
+        matched: MatchedFilter | None = None,
     ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
         """Power gains of the common stream's precoder, per sub-band.
 
@@ -689,13 +736,18 @@ class SatelliteCore:
         (restricted to the GEO null space for a ``*_geo_null`` precoder): ``w = Phi v`` with
         ``v`` the top eigenvector of ``Phi^H R Phi`` (Mao, Clerckx and Li 2018, Sec. 4).
 
+        Args:
+            envs: Envs to evaluate.
+            decision: Their decisions.
+            known: Use the fading the satellite knows (for planning) instead of the true one.
+            matched: :meth:`matched_filter` of ``envs`` and ``decision``, if already computed.
+
         Returns:
             ``(user_gain, geo_gain)``: ``g_k / (W / C)`` for unit power per sub-band, ``(n, K)``
             [1/W]; the same to the GEO terminals, ``(n, M)``.
         """
         k = self.num_users
-        gram, phi = self._matched_coefficients(envs, decision)
-        q = np.conj(np.swapaxes(phi, -1, -2)) @ gram @ phi  # (n, K, K)
+        gram, phi, q = self.matched_filter(envs, decision) if matched is None else matched
         top = np.linalg.eigh(q)[1][..., -1:]  # (n, K, 1)
         theta = phi @ top  # (n, K+M, 1)
         response = (gram @ theta)[..., 0]
@@ -725,7 +777,8 @@ class SatelliteCore:
             known: Evaluate on the fading the satellite knows (what a planner can compute).
         """
         config, c, n = self.config, self.num_subbands, len(envs)
-        user_gain, geo_gain, active = self.coupling(envs, decision, known)
+        matched = self.matched_filter(envs, decision)
+        user_gain, geo_gain, active = self.coupling(envs, decision, known, matched)
         powers = self.beam_powers(decision)
         bands = active.sum(1)  # sub-bands per beam, (n, K)
         per_band = np.where(active, (powers / np.maximum(bands, 1))[:, None, :], 0.0)
@@ -740,7 +793,7 @@ class SatelliteCore:
         common_se = np.zeros(n)
         if decision.common_fraction is not None:
             common_w = decision.common_fraction * self.total_power_w
-            common_user, common_geo = self.common_coupling(envs, decision, known)
+            common_user, common_geo = self.common_coupling(envs, decision, known, matched)
             per_band_common = (common_w / c)[:, None, None]
             sinr_common = per_band_common * common_user[:, None, :] / (received.sum(-1) + 1.0)
             common_se = np.log2(1.0 + sinr_common).min(-1).sum(-1) / c  # decodable by all
@@ -814,7 +867,7 @@ class SatelliteCore:
         k, n_el = self.num_users, float(self.num_elements)
         cosines = self.cosines[envs]
         coupling = np.abs(self.gram[envs]) / n_el
-        upper = np.triu_indices(k, 1)
+        upper = upper_triangle(k)
         beam_snr_db = _db(self.gamma[envs] * self.beam_power_w * n_el / self.bandwidth_hz)
         parts = [
             cosines[:, :k, 0],
