@@ -62,7 +62,9 @@ SETUPS: dict[str, FuzzSetup] = {
     "wmoe/MultiBSReceptionMobility-v1": RECEPTION_SETUP,
     "wmoe/MultiBSReceptionWideband-v1": RECEPTION_SETUP,
     "wmoe/ChannelAwareClassification-v0": FuzzSetup(fixed=SYSTEM_KEYS | {"link"}),
+    "wmoe/ChannelAwareClassification-v1": FuzzSetup(fixed=SYSTEM_KEYS | {"link"}),
     "wmoe/ExpertRouting-v0": FuzzSetup(fixed=SYSTEM_KEYS),
+    "wmoe/ExpertRouting-v1": FuzzSetup(fixed=SYSTEM_KEYS),
     "wmoe/SatelliteBeamforming-v0": FuzzSetup(
         caps={"num_users": 8, "num_subbands": 4, "num_geo_terminals": 4, "num_clusters": 4}
         | {"power_levels": 8, "episode_length": 64}

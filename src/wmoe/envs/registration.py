@@ -103,6 +103,18 @@ ENV_TABLE: tuple[EnvSpecEntry, ...] = (
         baselines="wmoe.envs.channel_aware_classification.baselines",
     ),
     EnvSpecEntry(
+        env_id="wmoe/ChannelAwareClassification-v1",
+        entry_point="wmoe.envs.channel_aware_classification.env:ChannelAwareClassificationV1Env",
+        vector_entry_point=(
+            "wmoe.envs.channel_aware_classification.vector:ChannelAwareClassificationV1VectorEnv"
+        ),
+        summary=(
+            "ChannelAwareClassification-v0's bandit, drawing each env's step with one "
+            "generator call (faster batched; other draws per seed than v0)."
+        ),
+        baselines="wmoe.envs.channel_aware_classification.baselines",
+    ),
+    EnvSpecEntry(
         env_id="wmoe/ExpertRouting-v0",
         entry_point="wmoe.envs.expert_routing.env:ExpertRoutingEnv",
         vector_entry_point="wmoe.envs.expert_routing.vector:ExpertRoutingVectorEnv",
@@ -110,6 +122,16 @@ ENV_TABLE: tuple[EnvSpecEntry, ...] = (
             "Sequential MoE expert routing: route Poisson-arriving tasks to K edge experts "
             "over time-correlated fading links and device queues, or drop them; "
             "reward = correct - weighted latency and energy."
+        ),
+        baselines="wmoe.envs.expert_routing.baselines",
+    ),
+    EnvSpecEntry(
+        env_id="wmoe/ExpertRouting-v1",
+        entry_point="wmoe.envs.expert_routing.env:ExpertRoutingV1Env",
+        vector_entry_point="wmoe.envs.expert_routing.vector:ExpertRoutingV1VectorEnv",
+        summary=(
+            "ExpertRouting-v0's task, drawing each env's reset and step with one generator "
+            "call (faster batched; other draws per seed than v0)."
         ),
         baselines="wmoe.envs.expert_routing.baselines",
     ),

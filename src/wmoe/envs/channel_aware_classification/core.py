@@ -10,7 +10,9 @@ backbone and experts are built on first use from the configured dataset and cach
 
 State is held as arrays with a leading batch dimension; each batch member draws its samples,
 links and noise from its own ``numpy.random.Generator``, so a batch of ``B`` reproduces ``B``
-single environments seeded alike.
+single environments seeded alike. How it draws them is the core's draw scheme
+(:mod:`wmoe.envs.channel_aware_classification.draws`): v0 calls the generator per variate
+group, v1 once per env and step; everything after the draws is shared.
 """
 
 from __future__ import annotations
@@ -22,15 +24,11 @@ import numpy as np
 import torch
 from numpy.typing import NDArray
 
-from wmoe.classification.links import (
-    LinkStatistics,
-    analog_received,
-    digital_received,
-    draw_link_gains,
-    links_from_gains,
-)
+from wmoe.classification.links import analog_received, digital_received, links_from_gains
 from wmoe.classification.model import distortion_features
 from wmoe.classification.system import system_config, system_features
+from wmoe.envs.batch_rows import read_rows, write_rows
+from wmoe.envs.channel_aware_classification.draws import ClassificationDraws, VariateDraws
 
 
 class ClassificationCore:
@@ -40,9 +38,17 @@ class ClassificationCore:
         config: A validated config (see
             :class:`~wmoe.envs.channel_aware_classification.config.ClassificationConfig`).
         batch_size: Number of environments.
+        draws_class: How each env draws its randomness: :class:`VariateDraws`
+            (``wmoe/ChannelAwareClassification-v0``) or
+            :class:`~wmoe.envs.channel_aware_classification.draws.WordDraws` (``-v1``).
     """
 
-    def __init__(self, config: dict[str, Any], batch_size: int) -> None:
+    def __init__(
+        self,
+        config: dict[str, Any],
+        batch_size: int,
+        draws_class: type[ClassificationDraws] = VariateDraws,
+    ) -> None:
         self.config = config
         self.batch_size = batch_size
         system, pools = system_features(system_config(config), config["cache_dir"])
@@ -52,7 +58,7 @@ class ClassificationCore:
         self.num_samples = len(self.labels)
         self.num_experts = system.model.spec.num_experts
         self.feature_dim = system.model.feature_dim
-        self.links = LinkStatistics(config["snr_mean_db"], config["snr_std_db"])
+        self.draws = draws_class(config, self.num_samples, self.num_experts, self.feature_dim)
         self.sample = np.zeros(batch_size, dtype=np.int64)
         self.snr_db = np.zeros((batch_size, self.num_experts))
         self.amplitude = np.ones((batch_size, self.num_experts))
@@ -69,37 +75,31 @@ class ClassificationCore:
         """A new sample, new links and what they deliver, for each of ``envs``.
 
         The links' noise is drawn with the sample, so what each expert would receive is part
-        of the (hidden) state. Each env draws from its own generator in a fixed order
-        (sample, SNRs, gains, noise), as a single env would; the arithmetic is batched.
+        of the (hidden) state. The draw scheme draws the sample, links and analog noise from
+        each env's own generator, as a single env would; a digital link then draws its channel
+        noise from each env's generator in turn. The arithmetic is batched.
         """
-        model, k, d = self.model, self.num_experts, self.feature_dim
-        analog = self.config["link"] == "analog"
-        n = len(envs)
-        samples = np.empty(n, dtype=np.int64)
-        snr_db, amplitude = np.empty((n, k)), np.empty((n, k))
-        noise = np.empty((n, k, d)) if analog else None
-        for row, i in enumerate(envs):
-            rng = rngs[i]
-            samples[row] = rng.integers(self.num_samples)
-            snr_db[row], amplitude[row] = (a[0] for a in draw_link_gains((1, k), self.links, rng))
-            if noise is not None:
-                noise[row] = rng.standard_normal((k, d))
-            else:
+        model = self.model
+        draws = self.draws.sample(envs, rngs)
+        samples, snr_db, amplitude = draws.samples, draws.snr_db, draws.amplitude
+        if draws.noise is None:
+            counts = model.level_counts.numpy()
+            for row, i in enumerate(envs):
                 one = slice(row, row + 1)
                 drawn = links_from_gains(snr_db[one], amplitude[one], model.feature_power)
-                counts = model.level_counts.numpy()
                 z = self.features[samples[row]][None]
-                received = digital_received(z, drawn, model.quantizer_range, counts, rng)
+                received = digital_received(z, drawn, model.quantizer_range, counts, rngs[i])
                 self.delivered[i] = received[0]
         drawn = links_from_gains(snr_db, amplitude, model.feature_power)
         self.sample[envs] = samples
         self.snr_db[envs] = drawn.snr_db
         self.amplitude[envs] = drawn.amplitude
-        self.sigma[torch.as_tensor(envs)] = drawn.sigma
-        if noise is not None:
-            z = self.features[samples]
-            noise_tensor = torch.as_tensor(noise, dtype=torch.float32)
-            self.delivered[torch.as_tensor(envs)] = analog_received(z, drawn.sigma, noise_tensor)
+        self.sigma = write_rows(self.sigma, envs, drawn.sigma)
+        if draws.noise is not None:
+            z = self.features.index_select(0, torch.from_numpy(samples))
+            noise_tensor = torch.as_tensor(draws.noise, dtype=torch.float32)
+            received = analog_received(z, drawn.sigma, noise_tensor)
+            self.delivered = write_rows(self.delivered, envs, received)
 
     def reset(self, envs: NDArray[np.int64], rngs: Sequence[np.random.Generator]) -> None:
         """Start new episodes in ``envs``."""
@@ -109,10 +109,8 @@ class ClassificationCore:
     def observations(self, envs: NDArray[np.int64]) -> NDArray[np.float32]:
         """``[z / rms(z), log(1 + sigma~ / rms(z)) (, SNR_dB / 50)]`` of ``envs``."""
         rms = self.model.feature_rms
-        parts = [
-            (self.features[self.sample[envs]] / rms).numpy(),
-            distortion_features(self.sigma[envs], rms).numpy(),
-        ]
+        z = self.features.index_select(0, torch.from_numpy(self.sample[envs]))
+        parts = [(z / rms).numpy(), distortion_features(read_rows(self.sigma, envs), rms).numpy()]
         if self.config["observe_snr_db"]:
             instantaneous = self.snr_db[envs] + 20 * np.log10(self.amplitude[envs])
             parts.append(instantaneous / 50.0)
@@ -121,7 +119,7 @@ class ClassificationCore:
     @torch.no_grad()
     def expert_log_probs(self, envs: NDArray[np.int64]) -> torch.Tensor:
         """Each expert's class log-probabilities on what it receives, ``(len(envs), K, C)``."""
-        return torch.log_softmax(self.model.expert_logits(self.delivered[envs]), -1)
+        return torch.log_softmax(self.model.expert_logits(read_rows(self.delivered, envs)), -1)
 
     @torch.no_grad()
     def step(

@@ -1,9 +1,9 @@
-"""``wmoe/ChannelAwareClassification-v0``: a thin Gymnasium adapter over the bandit core."""
+"""``wmoe/ChannelAwareClassification-v0`` and ``-v1``: thin Gymnasium adapters over the core."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 from gymnasium import spaces
@@ -12,6 +12,11 @@ from numpy.typing import NDArray
 from wmoe.envs.action_checks import choice_space, decode_choices
 from wmoe.envs.channel_aware_classification.config import ClassificationConfig
 from wmoe.envs.channel_aware_classification.core import ClassificationCore
+from wmoe.envs.channel_aware_classification.draws import (
+    ClassificationDraws,
+    VariateDraws,
+    WordDraws,
+)
 from wmoe.envs.channel_aware_classification.render import ClassificationRenderer
 from wmoe.envs.core_env import BatchStep, CoreBinding, CoreEnv
 
@@ -27,11 +32,12 @@ class ClassificationBinding(CoreBinding):
 
     config_schema = ClassificationConfig
     renderer_class = ClassificationRenderer
+    draws_class: ClassVar[type[ClassificationDraws]] = VariateDraws
     core: ClassificationCore
 
     def __init__(self, config: dict[str, Any], batch_size: int) -> None:
         super().__init__(config, batch_size)
-        self.core = ClassificationCore(config, batch_size)
+        self.core = ClassificationCore(config, batch_size, self.draws_class)
         self.observation_space = observation_space(self.core)
         self.action_space = choice_space(self.core.num_experts, config["action_type"])
 
@@ -104,7 +110,9 @@ class ChannelAwareClassificationEnv(CoreEnv):
 
     ## Version History
 
-    * v0: initial version (analog links).
+    * v0: initial version (analog links). ``wmoe/ChannelAwareClassification-v1``
+      (:class:`ChannelAwareClassificationV1Env`) is the same task with faster draws
+      (different trajectories per seed).
     """
 
     binding_class = ClassificationBinding
@@ -114,3 +122,72 @@ class ChannelAwareClassificationEnv(CoreEnv):
     def core(self) -> ClassificationCore:
         """The simulator (for baselines and analysis)."""
         return self.binding.core
+
+
+class ClassificationV1Binding(ClassificationBinding):
+    """:class:`ClassificationBinding` drawing as ``-v1``: one generator call per env and step."""
+
+    draws_class = WordDraws
+
+
+class ChannelAwareClassificationV1Env(ChannelAwareClassificationEnv):
+    """``wmoe/ChannelAwareClassification-v1``: v0's bandit, one generator call per env and step.
+
+    ## Description
+
+    The task of :class:`ChannelAwareClassificationEnv` (``wmoe/ChannelAwareClassification-v0``)
+    unchanged: the same system, config keys and defaults, spaces, rewards, baselines and
+    distributions of every random quantity. Only how an env draws its randomness from its
+    generator differs: each step draws its sample, links and analog link noise with one call
+    (raw 64-bit words, :mod:`wmoe.envs.word_draws`), which makes the native vector env about
+    twice as fast (64 envs, ``benchmarks/perf/README.md``), and gives a seed other draws than
+    in v0 (see Version History).
+
+    ## Action Space
+
+    As v0: ``Discrete(K)``, or ``Box(-1, 1, (K,))`` gate scores with
+    ``action_type="continuous"``.
+
+    ## Observation Space
+
+    As v0: ``Box(-inf, inf, (d + K,), float32)``, ``K`` more entries with ``observe_snr_db``.
+
+    ## Rewards
+
+    As v0.
+
+    ## Starting State
+
+    As v0.
+
+    ## Episode End
+
+    As v0: truncates after ``episode_length`` steps.
+
+    ## Arguments
+
+    ``gym.make("wmoe/ChannelAwareClassification-v1", config={...})`` with the keys of
+    :class:`~wmoe.envs.channel_aware_classification.config.ClassificationConfig` (table
+    below; v0's keys and defaults). ``info`` as v0.
+
+    ## Vectorized environment
+
+    ``gym.make_vec("wmoe/ChannelAwareClassification-v1", num_envs=n)`` returns the native
+    batched ``ChannelAwareClassificationV1VectorEnv``, equal to ``SyncVectorEnv`` over the
+    same seeds.
+
+    ## Version History
+
+    * v1: same distributions as v0, one generator call per env per step (v0: one call per
+      variate group, env by env): the sample, link SNRs and gains and the analog link noise
+      are drawn from the env's raw 64-bit words and turned into variates batch-wide (the SNRs
+      and noise as float32 Box-Muller normals, the gain amplitudes from 52-bit uniforms, the
+      sample by multiply-shift;
+      :class:`~wmoe.envs.channel_aware_classification.draws.WordDraws`), so a seed gives
+      different draws, hence different episodes, than in v0. A digital link's channel noise
+      is drawn as in v0, after the words.
+    * v0: :class:`ChannelAwareClassificationEnv`.
+    """
+
+    binding_class = ClassificationV1Binding
+    binding: ClassificationV1Binding

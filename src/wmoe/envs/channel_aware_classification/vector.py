@@ -1,4 +1,4 @@
-"""Native batched ``wmoe/ChannelAwareClassification-v0``: one core for all sub-envs.
+"""Native batched ``wmoe/ChannelAwareClassification-v0`` and ``-v1``: one core for all sub-envs.
 
 It reproduces ``SyncVectorEnv`` over :class:`ChannelAwareClassificationEnv` for the same
 seeds and autoreset mode (see :class:`~wmoe.envs.core_env.CoreVectorEnv`), running the
@@ -8,7 +8,10 @@ experts of every sub-env in one batched forward.
 from __future__ import annotations
 
 from wmoe.envs.channel_aware_classification.core import ClassificationCore
-from wmoe.envs.channel_aware_classification.env import ClassificationBinding
+from wmoe.envs.channel_aware_classification.env import (
+    ClassificationBinding,
+    ClassificationV1Binding,
+)
 from wmoe.envs.core_env import CoreVectorEnv
 
 
@@ -29,3 +32,10 @@ class ChannelAwareClassificationVectorEnv(CoreVectorEnv):
     def core(self) -> ClassificationCore:
         """The batched simulator."""
         return self.binding.core
+
+
+class ChannelAwareClassificationV1VectorEnv(ChannelAwareClassificationVectorEnv):
+    """``num_envs`` ``wmoe/ChannelAwareClassification-v1`` environments (args as v0's)."""
+
+    binding_class = ClassificationV1Binding
+    binding: ClassificationV1Binding

@@ -49,8 +49,10 @@ Model, per env (every quantity in SI units; dB only in the config and the observ
   includes the power; the power only prices energy).
 
 State is held as arrays with a leading batch dimension; each batch member draws its links,
-devices, arrival times, samples and noise from its own ``numpy.random.Generator`` in the same
-order as a single env, so a batch of ``B`` reproduces ``B`` single environments seeded alike.
+devices, arrival times, samples and noise from its own ``numpy.random.Generator`` as a single
+env does, so a batch of ``B`` reproduces ``B`` single environments seeded alike. How it draws
+them is the core's draw scheme (:mod:`wmoe.envs.expert_routing.draws`): v0 calls the generator
+per variate group, v1 once per env and step; everything after the draws is shared.
 """
 
 from __future__ import annotations
@@ -73,8 +75,10 @@ from wmoe.classification.system import (
     system_config,
     system_features,
 )
-from wmoe.phy.analog_link import draw_link_snrs_db, effective_noise_std
-from wmoe.phy.fading import gauss_markov_update, jakes_correlation, rayleigh_gains
+from wmoe.envs.batch_rows import read_rows, write_rows
+from wmoe.envs.expert_routing.draws import RoutingDraws, TaskDraws, VariateDraws
+from wmoe.phy.analog_link import effective_noise_std
+from wmoe.phy.fading import gauss_markov_update, jakes_correlation
 
 LATENCY_SCALE_S = 0.1  # times in the observation are divided by this [s]
 SNR_SCALE_DB = 50.0  # SNRs in the observation are divided by this [dB]
@@ -134,9 +138,17 @@ class RoutingCore:
     Args:
         config: A validated config (see :class:`~wmoe.envs.expert_routing.config.RoutingConfig`).
         batch_size: Number of environments.
+        draws_class: How each env draws its randomness: :class:`VariateDraws`
+            (``wmoe/ExpertRouting-v0``) or
+            :class:`~wmoe.envs.expert_routing.draws.WordDraws` (``-v1``).
     """
 
-    def __init__(self, config: dict[str, Any], batch_size: int) -> None:
+    def __init__(
+        self,
+        config: dict[str, Any],
+        batch_size: int,
+        draws_class: type[RoutingDraws] = VariateDraws,
+    ) -> None:
         self.config = config
         self.batch_size = batch_size
         system, pools = system_features(system_config(config), config["cache_dir"])
@@ -155,7 +167,12 @@ class RoutingCore:
         self.compute_backlog_s = np.zeros((batch_size, k))  # until each device is free [s]
         self.sample = np.zeros(batch_size, dtype=np.int64)  # the current task's sample
         self.delivered = torch.zeros(batch_size, k, d)  # what each expert would receive
+        # The links now, set with each new task (the links change only with a reset or an
+        # arrival, both of which end with one): SNR_k |h_k|^2 and sigma~_k (eq. 6).
+        self._snr = np.ones((batch_size, k))
+        self._sigma = torch.zeros(batch_size, k)
         self.steps = np.zeros(batch_size, dtype=np.int64)
+        self.draws = draws_class(config, self.num_samples, k, d)
 
     @property
     def observation_size(self) -> int:
@@ -164,14 +181,11 @@ class RoutingCore:
 
     def instantaneous_snr(self, envs: NDArray[np.int64]) -> NDArray[np.float64]:
         """``SNR_k |h_k|^2`` [linear] of ``envs``, ``(n, K)``."""
-        return 10.0 ** (self.snr_db[envs] / 10.0) * np.abs(self.gains[envs]) ** 2
+        return self._snr[envs]
 
     def sigma(self, envs: NDArray[np.int64]) -> torch.Tensor:
-        """Effective noise std ``sigma~_k`` (eq. 6) of ``envs`` now, ``(n, K)``."""
-        std = effective_noise_std(
-            self.snr_db[envs], np.abs(self.gains[envs]), self.model.feature_power
-        )
-        return torch.as_tensor(std, dtype=torch.float32)
+        """Effective noise std ``sigma~_k`` (eq. 6) of ``envs`` now, ``(n, K)`` (a copy)."""
+        return self._sigma.index_select(0, torch.from_numpy(np.asarray(envs, dtype=np.int64)))
 
     def costs(self, envs: NDArray[np.int64]) -> TaskCosts:
         """The latency and energy of sending the current task of ``envs`` to each device."""
@@ -205,63 +219,44 @@ class RoutingCore:
     @torch.no_grad()
     def expert_correct(self, envs: NDArray[np.int64]) -> NDArray[np.bool_]:
         """Whether each expert is right on what it would receive, ``(n, K)`` (hidden state)."""
-        predictions = self.model.expert_logits(self.delivered[envs]).argmax(-1)
-        return (predictions == self.labels[self.sample[envs]].unsqueeze(1)).numpy()
+        predictions = self.model.expert_logits(read_rows(self.delivered, envs)).argmax(-1)
+        labels = self.labels.index_select(0, torch.from_numpy(self.sample[envs]))
+        return (predictions == labels.unsqueeze(1)).numpy()
 
-    def _draw_task(self, rng: np.random.Generator) -> tuple[int, NDArray[np.float64]]:
-        """A new task's sample index and the standard noise each link would add, ``(K, d)``."""
-        sample = int(rng.integers(self.num_samples))
-        return sample, rng.standard_normal((self.num_experts, self.feature_dim))
-
-    def _deliver(
-        self, envs: NDArray[np.int64], samples: NDArray[np.int64], noise: NDArray[np.float64]
-    ) -> None:
-        """The new tasks of ``envs`` and what each link would deliver of them, batched."""
-        self.sample[envs] = samples
-        z = self.features[samples]
-        noise_tensor = torch.as_tensor(noise, dtype=torch.float32)
-        received = analog_received(z, self.sigma(envs), noise_tensor)
-        self.delivered[torch.as_tensor(envs)] = received
+    def _deliver(self, envs: NDArray[np.int64], task: TaskDraws) -> None:
+        """The new tasks of ``envs``, the links now and what each would deliver, batched."""
+        snr_db, amplitude = self.snr_db[envs], np.abs(self.gains[envs])
+        self._snr[envs] = 10.0 ** (snr_db / 10.0) * amplitude**2
+        sigma = torch.as_tensor(
+            effective_noise_std(snr_db, amplitude, self.model.feature_power), dtype=torch.float32
+        )
+        self.sample[envs] = task.samples
+        z = self.features.index_select(0, torch.from_numpy(task.samples))
+        noise_tensor = torch.as_tensor(task.noise, dtype=torch.float32)
+        received = analog_received(z, sigma, noise_tensor)
+        self._sigma = write_rows(self._sigma, envs, sigma)
+        self.delivered = write_rows(self.delivered, envs, received)
 
     def _advance(self, envs: NDArray[np.int64], rngs: Sequence[np.random.Generator]) -> None:
-        """``envs`` to their next arrival: queues drain, links fade, a task arrives.
-
-        Each env draws from its own generator in a fixed order (inter-arrival time, fading
-        innovation, sample, link noise), as a single env would; the arithmetic is batched.
-        """
-        n, k = len(envs), self.num_experts
-        dt = np.empty(n)
-        innovation = np.empty((n, k), dtype=np.complex128)
-        samples = np.empty(n, dtype=np.int64)
-        noise = np.empty((n, k, self.feature_dim))
-        mean_interval_s = 1.0 / self.config["arrival_rate_hz"]
-        for row, i in enumerate(envs):
-            rng = rngs[i]
-            dt[row] = rng.exponential(mean_interval_s)
-            innovation[row] = rayleigh_gains(rng, k)
-            samples[row], noise[row] = self._draw_task(rng)
+        """``envs`` to their next arrival: queues drain, links fade, a task arrives."""
+        draws = self.draws.arrival(envs, rngs)
+        dt = draws.interval_s
         self.link_backlog_s[envs] = np.maximum(self.link_backlog_s[envs] - dt[:, None], 0.0)
         self.compute_backlog_s[envs] = np.maximum(self.compute_backlog_s[envs] - dt[:, None], 0.0)
         rho = jakes_correlation(float(self.config["doppler_hz"]), dt)[:, None]
-        self.gains[envs] = gauss_markov_update(self.gains[envs], rho, innovation)
-        self._deliver(envs, samples, noise)
+        self.gains[envs] = gauss_markov_update(self.gains[envs], rho, draws.innovation)
+        self._deliver(envs, draws.task)
 
     def reset(self, envs: NDArray[np.int64], rngs: Sequence[np.random.Generator]) -> None:
         """Start new episodes in ``envs``: new links, devices and a first task, empty queues."""
-        config, k = self.config, self.num_experts
-        low, high = np.log(np.asarray(config["compute_speed_range_flops"], dtype=np.float64))
+        draws = self.draws.episode(envs, rngs)
+        self.snr_db[envs] = draws.snr_db
+        self.speed_flops[envs] = draws.speed_flops
+        self.gains[envs] = draws.gains
         self.link_backlog_s[envs] = 0.0
         self.compute_backlog_s[envs] = 0.0
         self.steps[envs] = 0
-        samples = np.empty(len(envs), dtype=np.int64)
-        noise = np.empty((len(envs), k, self.feature_dim))
-        for row, i in enumerate(envs):
-            rng = rngs[i]
-            self.snr_db[i] = draw_link_snrs_db(rng, k, config["snr_mean_db"], config["snr_std_db"])
-            self.speed_flops[i] = np.exp(rng.uniform(low, high, k))
-            self.gains[i] = rayleigh_gains(rng, k)
-            samples[row], noise[row] = self._draw_task(rng)
-        self._deliver(envs, samples, noise)
+        self._deliver(envs, draws.task)
 
     def observations(self, envs: NDArray[np.int64]) -> NDArray[np.float32]:
         """Observations of ``envs``, ``(n, d + 5 K)``.
@@ -270,9 +265,10 @@ class RoutingCore:
         t_c,k / 0.1 s]``: the feature, then ``K`` entries of each per-device quantity.
         """
         rms = self.model.feature_rms
+        z = self.features.index_select(0, torch.from_numpy(self.sample[envs]))
         parts = [
-            (self.features[self.sample[envs]] / rms).numpy(),
-            distortion_features(self.sigma(envs), rms).numpy(),
+            (z / rms).numpy(),
+            distortion_features(read_rows(self._sigma, envs), rms).numpy(),
             10.0 * np.log10(self.instantaneous_snr(envs)) / SNR_SCALE_DB,
             self.link_backlog_s[envs] / LATENCY_SCALE_S,
             self.compute_backlog_s[envs] / LATENCY_SCALE_S,

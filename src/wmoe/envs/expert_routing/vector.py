@@ -1,4 +1,4 @@
-"""Native batched ``wmoe/ExpertRouting-v0``: one core for all sub-envs.
+"""Native batched ``wmoe/ExpertRouting-v0`` and ``-v1``: one core for all sub-envs.
 
 It reproduces ``SyncVectorEnv`` over :class:`ExpertRoutingEnv` for the same seeds and autoreset
 mode (see :class:`~wmoe.envs.core_env.CoreVectorEnv`), running the experts of every sub-env
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from wmoe.envs.core_env import CoreVectorEnv
 from wmoe.envs.expert_routing.core import RoutingCore
-from wmoe.envs.expert_routing.env import RoutingBinding
+from wmoe.envs.expert_routing.env import RoutingBinding, RoutingV1Binding
 
 
 class ExpertRoutingVectorEnv(CoreVectorEnv):
@@ -29,3 +29,10 @@ class ExpertRoutingVectorEnv(CoreVectorEnv):
     def core(self) -> RoutingCore:
         """The batched simulator."""
         return self.binding.core
+
+
+class ExpertRoutingV1VectorEnv(ExpertRoutingVectorEnv):
+    """``num_envs`` ``wmoe/ExpertRouting-v1`` environments stepped together (args as v0's)."""
+
+    binding_class = RoutingV1Binding
+    binding: RoutingV1Binding
