@@ -235,3 +235,27 @@ def test_native_vector_equals_sync_on_random_configs(
         # from one-row inference by the rounding of the float32 logits (seen: 6e-6 absolute,
         # the same before and after issue 15's speed-up); everything else must be bitwise.
         np.testing.assert_allclose(got[1], expected[1], rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("env_id", ENV_IDS)
+def test_a_seeded_reset_forgets_the_previous_episode(
+    env_id: str, bases: dict[str, dict[str, Any]]
+) -> None:
+    """``reset(seed=s)`` after some steps gives what a fresh env's ``reset(seed=s)`` gives.
+
+    The benchmark's common random numbers rest on it: every policy's test episode ``s`` must
+    start alike whatever the policy did in the episode before.
+    """
+    used = gym.make(env_id, config=bases[env_id]).unwrapped
+    used.reset(seed=3)
+    used.action_space.seed(3)
+    for _ in range(3):
+        used.step(used.action_space.sample())
+    fresh = gym.make(env_id, config=bases[env_id]).unwrapped
+    np.testing.assert_array_equal(used.reset(seed=11)[0], fresh.reset(seed=11)[0])
+    fresh.action_space.seed(11)
+    for _ in range(2):
+        action = fresh.action_space.sample()
+        got, expected = used.step(action), fresh.step(action)
+        np.testing.assert_array_equal(got[0], expected[0])
+        assert got[1:4] == expected[1:4]

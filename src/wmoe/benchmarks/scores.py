@@ -15,7 +15,7 @@ from numpy.typing import NDArray
 
 from wmoe.agents.evaluate import UPPER_BOUND
 from wmoe.benchmarks.cells import Cell, expand_cells
-from wmoe.benchmarks.execute import AGENT
+from wmoe.benchmarks.execute import AGENT, NO_EPISODES
 from wmoe.benchmarks.store import StoredCell
 from wmoe.benchmarks.suite import BEST_BASELINE, RANDOM_BASELINE, Suite
 
@@ -67,10 +67,14 @@ class TaskScores:
         return steps, self.normalise(curves)
 
     def digests_agree(self) -> bool:
-        """Whether every agent and baseline observing alike saw the same test episodes."""
+        """Whether every agent and baseline observing alike saw the same test episodes.
+
+        Digests of no episodes (:data:`~wmoe.benchmarks.execute.NO_EPISODES`) are left out.
+        """
         digests = set(self.baseline_digests.values())
         for runs in self.agents.values():
             digests |= {run.result.digests[AGENT] for run in runs}
+        digests = {digest for digest in digests if not digest.endswith(f":{NO_EPISODES}")}
         shapes = [digest.split(":")[0] for digest in digests]
         return len(shapes) == len(set(shapes))
 

@@ -467,6 +467,8 @@ class SatelliteCore:
         self.previous_i_over_n_db[envs] = FLOOR_DB
         self.fresh[envs] = True
         self.has_previous[envs] = False
+        self.previous_colour[envs] = 0  # observed: nothing of the last episode carries over
+        self.previous_fraction[envs] = 0.0
         if self.block_draws:
             block = UniformBlock(rngs, envs, self._channel_block_size)
             self._draw_channels(envs, self._channel_draws_from(envs, rngs, block))

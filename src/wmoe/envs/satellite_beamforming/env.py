@@ -294,6 +294,11 @@ class SatelliteBeamformingV1Env(SatelliteBeamformingEnv):
       gamma variates. The distributions are unchanged, but a seed now gives other passes,
       users and channels than before that change (task draws and episode set-up keep their
       draws).
+      Fixed on 2026-12-03, after the first leaderboard run of v1: ``reset`` did not clear
+      the previous step's sub-band colours and power fractions, which are observed, so a
+      seeded episode's first observation held the last episode's final action (rewards were
+      not affected: the switching cost skips an episode's first step). A seeded reset now
+      gives the same episode whatever ran before (tested for every registered env).
     * v0: :class:`SatelliteBeamformingEnv`.
     """
 
