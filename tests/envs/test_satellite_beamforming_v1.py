@@ -16,7 +16,6 @@ import wmoe  # noqa: F401
 from wmoe.config import ConfigError
 from wmoe.envs.satellite_beamforming.config import REWARD_PROFILES, TASK_WEIGHT_KEYS
 from wmoe.envs.satellite_beamforming.core import PRECODERS, Decision, SatelliteCore, geo_penalty
-from wmoe.envs.satellite_beamforming.draws import UniformBlock
 from wmoe.envs.satellite_beamforming.reference import BASELINES, REFERENCE, baseline_action
 from wmoe.envs.satellite_beamforming.tasks import FACTORS
 from wmoe.envs.satellite_beamforming.vector import SatelliteBeamformingV1VectorEnv
@@ -128,23 +127,6 @@ def test_native_vector_equals_sync_with_outdated_csi_and_arrivals() -> None:
         np.testing.assert_array_equal(ours[0], theirs[0])
         np.testing.assert_array_equal(ours[1], theirs[1])
         assert_infos_equal(ours[4], theirs[4])
-
-
-def test_block_draws_have_their_distributions() -> None:
-    rng = np.random.default_rng(0)
-    block = UniformBlock([rng], np.zeros(1, dtype=np.int64), 300_000)
-    uniform, normal = block.uniform(100_000), block.normal(100_000)
-    exponential = block.exponential(100_000)
-    block.check_used()
-    assert np.all((uniform >= 0.0) & (uniform < 1.0)) and abs(uniform.mean() - 0.5) < 0.005
-    assert abs(normal.mean()) < 0.01 and abs(normal.var() - 1.0) < 0.02
-    assert abs(np.mean(normal**4) - 3.0) < 0.1  # Gaussian kurtosis
-    assert np.all(np.isfinite(exponential)) and abs(exponential.mean() - 1.0) < 0.01
-    assert abs(np.mean(exponential > 2.0) - np.exp(-2.0)) < 0.005
-    with pytest.raises(ValueError, match="even count"):
-        UniformBlock([rng], np.zeros(1, dtype=np.int64), 3).normal(3)
-    with pytest.raises(ValueError, match="left unread"):
-        UniformBlock([rng], np.zeros(1, dtype=np.int64), 3).check_used()
 
 
 def test_actions_shape_the_future() -> None:

@@ -7,7 +7,7 @@ link then draws its channel noise from each env's generator, after these draws, 
 * :class:`VariateDraws` (``wmoe/ChannelAwareClassification-v0``): one generator call per
   variate group (sample, SNRs, gains, analog link noise), env by env, in that order.
 * :class:`WordDraws` (``wmoe/ChannelAwareClassification-v1``): one call per env and step
-  (:func:`~wmoe.envs.word_draws.draw_words`), the words turned into variates batch-wide.
+  (:func:`~wmoe.envs.batch_draws.draw_words`), the words turned into variates batch-wide.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from wmoe.classification.links import LinkStatistics, draw_link_gains
-from wmoe.envs.word_draws import draw_words, standard_normals, uniform_indices, unit_uniforms
+from wmoe.envs.batch_draws import draw_words, standard_normals, uniform_indices, unit_uniforms
 
 
 @dataclass(frozen=True)
@@ -94,7 +94,7 @@ class VariateDraws(ClassificationDraws):
 class WordDraws(ClassificationDraws):
     """``wmoe/ChannelAwareClassification-v1``'s draws: one generator call per env and step.
 
-    Each env's raw words (:func:`~wmoe.envs.word_draws.draw_words`) are laid out as ``[sample
+    Each env's raw words (:func:`~wmoe.envs.batch_draws.draw_words`) are laid out as ``[sample
     | K gains | normals]``: the sample a multiply-shift index, an amplitude ``sqrt(-ln u)``
     of a uniform ``u`` (``|h|^2 ~ Exp(1)`` for ``h ~ CN(0, 1)``, by inverse transform), and
     float32 Box-Muller normals, two per word: the ``K`` SNRs, then (analog links) the ``K d``

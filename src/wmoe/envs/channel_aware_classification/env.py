@@ -139,7 +139,7 @@ class ChannelAwareClassificationV1Env(ChannelAwareClassificationEnv):
     unchanged: the same system, config keys and defaults, spaces, rewards, baselines and
     distributions of every random quantity. Only how an env draws its randomness from its
     generator differs: each step draws its sample, links and analog link noise with one call
-    (raw 64-bit words, :mod:`wmoe.envs.word_draws`), which makes the native vector env about
+    (raw 64-bit words, :mod:`wmoe.envs.batch_draws`), which makes the native vector env about
     twice as fast (64 envs, ``benchmarks/perf/README.md``), and gives a seed other draws than
     in v0 (see Version History).
 

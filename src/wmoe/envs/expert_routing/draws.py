@@ -7,7 +7,7 @@ return them as the same arrays; the core does everything after the draws alike.
   (SNRs, speeds, gains, sample, link noise; inter-arrival time, innovations, sample, link
   noise), env by env, in that order.
 * :class:`WordDraws` (``wmoe/ExpertRouting-v1``): one call per env per reset and per step
-  (:func:`~wmoe.envs.word_draws.draw_words`), the words turned into variates batch-wide.
+  (:func:`~wmoe.envs.batch_draws.draw_words`), the words turned into variates batch-wide.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from wmoe.envs.word_draws import (
+from wmoe.envs.batch_draws import (
     circular_normals,
     draw_words,
     standard_normals,
@@ -155,14 +155,14 @@ class VariateDraws(RoutingDraws):
 class WordDraws(RoutingDraws):
     """``wmoe/ExpertRouting-v1``'s draws: one call of each env's generator per reset and step.
 
-    Each env's raw words (:func:`~wmoe.envs.word_draws.draw_words`) are laid out as ``[sample
+    Each env's raw words (:func:`~wmoe.envs.batch_draws.draw_words`) are laid out as ``[sample
     | K speeds | normals]`` for a reset and ``[sample | inter-arrival time | normals]`` for an
     arrival. The sample is a multiply-shift index, a speed ``exp`` of a log-uniform, the
     inter-arrival time ``-ln(u) / arrival_rate_hz`` (inverse transform); the normals are
     float32 Box-Muller pairs, two per word, of which a reset takes the ``K`` SNRs, ``2 K``
     for the gains and ``K d`` for the link noise, and an arrival ``2 K`` for the innovations
     and ``K d`` for the noise (a gain or innovation is a pair of normals,
-    :func:`~wmoe.envs.word_draws.circular_normals`).
+    :func:`~wmoe.envs.batch_draws.circular_normals`).
     """
 
     def __init__(

@@ -149,7 +149,7 @@ class ExpertRoutingV1Env(ExpertRoutingEnv):
     model, config keys and defaults, spaces, rewards, baselines and distributions of every
     random quantity. Only how an env draws its randomness from its generator differs: each
     reset and each step draws all of it with one call (raw 64-bit words,
-    :mod:`wmoe.envs.word_draws`), which makes the native vector env faster (1.4x v0's with 64
+    :mod:`wmoe.envs.batch_draws`), which makes the native vector env faster (1.4x v0's with 64
     envs, ``benchmarks/perf/README.md``), and gives a seed other draws than in v0 (see
     Version History).
 

@@ -91,8 +91,9 @@ State is held as arrays with a leading batch dimension; each env draws from its 
 ``numpy.random.Generator`` in the order a single env does, so a batch of ``B`` reproduces
 ``B`` single envs seeded alike. v0 calls each env's generator once per quantity; v1
 (``block_draws``) takes each step's draws of an env in two calls, a block of uniforms
-(:class:`~.draws.UniformBlock`: normals by Box-Muller, exponentials by inversion) and the
-gamma variates of the fading, and transforms them for the whole batch at once.
+(:class:`~wmoe.envs.batch_draws.UniformBlock`: normals by Box-Muller, exponentials by
+inversion) and the gamma variates of the fading, and transforms them for the whole batch at
+once.
 """
 
 from __future__ import annotations
@@ -105,8 +106,8 @@ from typing import Any, NamedTuple
 import numpy as np
 from numpy.typing import NDArray
 
+from wmoe.envs.batch_draws import UniformBlock, standard_gammas
 from wmoe.envs.satellite_beamforming.config import BAND_PRESETS, GEO_LAYOUTS
-from wmoe.envs.satellite_beamforming.draws import UniformBlock, standard_gammas
 from wmoe.envs.satellite_beamforming.geometry import ground_positions_m, pass_time_s
 from wmoe.phy.fading import jakes_correlation, rayleigh_gains
 from wmoe.phy.geo_coexistence import geo_position, off_axis_angle_deg

@@ -1,4 +1,4 @@
-"""``wmoe.envs.word_draws``: variates from raw words follow their laws, whatever the batch."""
+"""``wmoe.envs.batch_draws``: variates from words and uniform blocks follow their laws."""
 
 from __future__ import annotations
 
@@ -6,9 +6,12 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from wmoe.envs.word_draws import (
+from wmoe.envs.batch_draws import (
+    UniformBlock,
+    box_muller,
     circular_normals,
     draw_words,
+    standard_gammas,
     standard_normals,
     uniform_indices,
     unit_uniforms,
@@ -119,3 +122,48 @@ def test_circular_normals_have_unit_power_and_exponential_power(
     assert abs(power.mean() - 1) < 4 * se  # E|h|^2 = 1, Var |h|^2 = 1
     assert abs(np.mean(h**2)) < 4 * se  # circular: E[h^2] = 0
     assert stats.kstest(power, "expon").pvalue > 1e-3  # Rayleigh: |h|^2 ~ Exp(1)
+
+
+def test_box_muller_is_the_closed_form_in_both_precisions() -> None:
+    rng = np.random.default_rng(1)
+    u, v = rng.random((3, 5)) + 1e-9, rng.random((3, 5))
+    radius, angle = np.sqrt(-2.0 * np.log(u)), 2.0 * np.pi * v
+    expected = np.concatenate([radius * np.cos(angle), radius * np.sin(angle)], axis=1)
+    np.testing.assert_allclose(box_muller(np.log(u), v.copy()), expected, rtol=1e-14)
+    single = box_muller(np.log(u).astype(np.float32), v.astype(np.float32))
+    assert single.dtype == np.float32
+    np.testing.assert_allclose(single, expected, rtol=2e-5, atol=2e-6)
+
+
+def test_block_draws_have_their_distributions() -> None:
+    rng = np.random.default_rng(0)
+    block = UniformBlock([rng], np.zeros(1, dtype=np.int64), 300_000)
+    uniform, normal = block.uniform(100_000), block.normal(100_000)
+    exponential = block.exponential(100_000)
+    block.check_used()
+    assert np.all((uniform >= 0.0) & (uniform < 1.0)) and abs(uniform.mean() - 0.5) < 0.005
+    assert abs(normal.mean()) < 0.01 and abs(normal.var() - 1.0) < 0.02
+    assert abs(np.mean(normal**4) - 3.0) < 0.1  # Gaussian kurtosis
+    assert np.all(np.isfinite(exponential)) and abs(exponential.mean() - 1.0) < 0.01
+    assert abs(np.mean(exponential > 2.0) - np.exp(-2.0)) < 0.005
+    with pytest.raises(ValueError, match="even count"):
+        UniformBlock([rng], np.zeros(1, dtype=np.int64), 3).normal(3)
+    with pytest.raises(ValueError, match="left unread"):
+        UniformBlock([rng], np.zeros(1, dtype=np.int64), 3).check_used()
+    with pytest.raises(ValueError, match="cannot give 4 more after 0"):
+        UniformBlock([rng], np.zeros(1, dtype=np.int64), 3).uniform(4)
+
+
+def test_block_rows_and_gammas_read_each_envs_own_generator() -> None:
+    envs = np.array([1, 0])
+    block = UniformBlock([np.random.default_rng(s) for s in range(2)], envs, 6)
+    np.testing.assert_array_equal(block.values[0], np.random.default_rng(1).random(6))
+    np.testing.assert_array_equal(block.values[1], np.random.default_rng(0).random(6))
+    u = block.values.copy()
+    normals = block.normal(6)
+    radius, angle = np.sqrt(-2.0 * np.log1p(-u[:, 0::2])), 2.0 * np.pi * u[:, 1::2]
+    np.testing.assert_array_equal(
+        normals, np.concatenate([radius * np.cos(angle), radius * np.sin(angle)], axis=1)
+    )
+    gammas = standard_gammas([np.random.default_rng(s) for s in range(2)], envs, 2.5, 4)
+    np.testing.assert_array_equal(gammas[0], np.random.default_rng(1).standard_gamma(2.5, 4))
