@@ -35,17 +35,22 @@ def pytest_configure(config: pytest.Config) -> None:
 
 @pytest.fixture(scope="session")
 def small_scenarios_dir() -> Path:
-    """A scenarios folder holding a small synthetic O1-like scenario under the default name."""
-    from wmoe.scenarios.synthetic_o1 import SyntheticO1Config, write_synthetic_o1
+    """A scenarios folder holding both synthetic scenarios, small, under their default names.
+
+    v0 defaults to the O1-like ``o1_synthetic_3p5``, v1 to ``o1_geometry_3p5`` (O1's geometry:
+    here 532 users of UG1-UG3, 80 of them without a path, inside UG3's buildings).
+    """
+    from wmoe.scenarios.synthetic_o1 import O1GeometryConfig, SyntheticO1Config, write_synthetic_o1
 
     folder = Path(_DATA_DIR) / "small_scenarios"
     write_synthetic_o1(folder, SyntheticO1Config(**SMALL_SCENARIO), overwrite=True)
+    write_synthetic_o1(folder, O1GeometryConfig(**SMALL_SCENARIO), overwrite=True)
     return folder
 
 
 @pytest.fixture(scope="session")
 def reception_config(small_scenarios_dir: Path) -> dict[str, Any]:
-    """Env config overrides pointing MultiBSReception-v0 at the small scenario."""
+    """Env config overrides pointing the reception envs at the small scenarios."""
     return {
         "scenarios_dir": str(small_scenarios_dir),
         "cache_dir": str(Path(_DATA_DIR) / "cache"),

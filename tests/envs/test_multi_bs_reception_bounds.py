@@ -125,7 +125,8 @@ def test_bound_is_the_per_step_oracle_without_reassociation_cost(reception_confi
 
 def test_mobility_reference_is_the_bound_and_planning_pays(reception_config):
     assert upper_bound_of(MOBILITY) is upper_bound
-    env = make(reception_config)
+    # Fast UEs over 32 steps cross the cells along a street, so the best set changes.
+    env = make(reception_config, ue_speed_mps=15.0, episode_length=32)
     myopic = run_episodes(env, baseline_policies(MOBILITY, 0)["oracle"], len(SEEDS), SEEDS[0])[0]
     bound = upper_bound(env, SEEDS)
     assert np.all(bound >= myopic - 1e-9)

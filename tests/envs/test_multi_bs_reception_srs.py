@@ -13,6 +13,7 @@ from vector_checks import assert_native_equals_sync
 
 import wmoe  # noqa: F401
 from wmoe.config import ConfigError
+from wmoe.envs.multi_bs_reception.config import SYNTHETIC_SCENARIO
 from wmoe.phy.nr_measurements import HIGHEST_RSRP_REPORT
 
 BANDIT = "wmoe/MultiBSReception-v1"
@@ -131,7 +132,8 @@ def test_native_vector_equals_sync_with_srs(reception_config, env_id, overrides)
     assert_native_equals_sync(env_id, config)
 
 
-# RSRP-v1 (small test scenario), reset(seed=11) then four steps of action 0, as the code
+# RSRP-v1 (small test scenario, the O1-like one, where every user has a path, so drawing among
+# the active users draws as before), reset(seed=11) then four steps of action 0, as the code
 # before observe_srs produced them: the users served and each observation's RSRP indices.
 GOLDEN_USERS = [46, 44, 278, 174]
 GOLDEN_RSRP = [
@@ -149,7 +151,7 @@ def test_key_off_keeps_v1_observations_and_draws(reception_config):
         assert env.config["observe_srs"] is False
         assert env.observation_space.shape == (size,)
     # A draw of SRS errors with the key off would shift every later RSRP error.
-    env = make(RSRP, reception_config)
+    env = make(RSRP, {**reception_config, "scenario": SYNTHETIC_SCENARIO})
     observations = [env.reset(seed=11)[0]]
     users = []
     for _ in range(4):

@@ -245,3 +245,54 @@ def test_strongest_n_uses_the_reports(reception_config):
 def test_bad_config_names_the_key(reception_config, env_id, overrides, key):
     with pytest.raises(ConfigError, match=key):
         make(env_id, reception_config, **overrides)
+
+
+def test_v1_defaults_to_o1_geometry_and_visits_only_users_with_paths(reception_config):
+    env = make(MOBILITY, reception_config, episode_length=400, ue_speed_mps=15.0).unwrapped
+    core = env.core
+    assert env.config["scenario"] == "o1_geometry_3p5" and env.config["active_users_only"]
+    without_path = np.flatnonzero(~core.reachable.any(axis=1))
+    assert len(without_path) > 0  # UG3 reaches into the buildings
+    np.testing.assert_array_equal(core.active_users, np.flatnonzero(core.reachable.any(axis=1)))
+    env.reset(seed=3)
+    visited = [int(env.step(env.action_space.sample())[4]["user_index"]) for _ in range(300)]
+    assert core.reachable[visited].any(axis=1).all()
+    assert np.all(core.tracks.track_of_user[without_path] == -1)
+    # Bandit draws and the k-NN baseline's labelled users, too.
+    bandit = make(BANDIT, reception_config, episode_length=400).unwrapped
+    bandit.reset(seed=4)
+    drawn = [int(bandit.step(0)[4]["user_index"]) for _ in range(300)]
+    assert bandit.core.reachable[drawn].any(axis=1).all()
+    from wmoe.envs.multi_bs_reception.baselines import labelled_users
+
+    assert bandit.core.reachable[labelled_users(bandit.core).users].any(axis=1).all()
+    # Without the key, users without a path are drawn as in v0.
+    every = make(BANDIT, reception_config, episode_length=400, active_users_only=False).unwrapped
+    every.reset(seed=4)
+    drawn = [int(every.step(0)[4]["user_index"]) for _ in range(300)]
+    assert not every.core.reachable[drawn].any(axis=1).all()
+
+
+def test_coloured_interferers_are_users_with_paths(reception_config):
+    core = make("wmoe/MultiBSReceptionWideband-v1", reception_config, num_subbands=2).unwrapped.core
+    interferers = core.interferer_terms.users
+    assert len(interferers) == core.config["num_interferers"]
+    assert core.reachable[interferers].any(axis=1).all()
+    with pytest.raises(ConfigError, match=r"=100 exceeds the \d+ users that can interfere"):
+        make(
+            "wmoe/MultiBSReceptionWideband-v1",
+            reception_config,
+            num_subbands=2,
+            user_stride=10,
+            num_interferers=100,
+        )
+
+
+def test_the_o1_geometry_scenario_is_written_on_first_use(tmp_path, monkeypatch):
+    from wmoe.envs.multi_bs_reception import core
+    from wmoe.scenarios.synthetic_o1 import O1GeometryConfig
+
+    small = O1GeometryConfig(row_stride=400, user_stride=90)
+    monkeypatch.setitem(core.WRITTEN_ON_FIRST_USE, small.name, small)
+    folder = core.resolve_scenario_folder({"scenarios_dir": str(tmp_path), "scenario": small.name})
+    assert folder == tmp_path / "o1_geometry_3p5" and (folder / "params.json").exists()

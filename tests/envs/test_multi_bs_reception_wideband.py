@@ -18,6 +18,7 @@ from vector_checks import assert_native_equals_sync
 
 import wmoe  # noqa: F401
 from wmoe.config import ConfigError
+from wmoe.envs.multi_bs_reception.config import SYNTHETIC_SCENARIO
 from wmoe.envs.multi_bs_reception.env import (
     MultiBSReceptionV1Env,
     MultiBSReceptionWidebandV1Env,
@@ -88,7 +89,8 @@ V1_REWARDS = [
 
 
 def test_narrowband_white_is_v1_bitwise(reception_config):
-    config = {**reception_config, "episode_length": 8}
+    # The golden rewards were recorded on the O1-like scenario (v1's default until 2026-12-03).
+    config = {**reception_config, "episode_length": 8, "scenario": SYNTHETIC_SCENARIO}
     explicit = make(BANDIT, config, num_subbands=1, interference="white")
     default = make(BANDIT, config)
     rewards = []

@@ -208,9 +208,10 @@ _LABELS: weakref.WeakKeyDictionary[ReceptionCore, LabelledUsers] = weakref.WeakK
 def labelled_users(core: ReceptionCore) -> LabelledUsers:
     """The labelled users of ``core``'s scenario (drawn once per simulator, see module doc)."""
     if core not in _LABELS:
-        count = max(2, round(LABEL_FRACTION * core.num_users))
+        active = core.active_users
+        count = max(2, round(LABEL_FRACTION * len(active)))
         rng = np.random.default_rng(LABEL_SEED)
-        users = np.sort(rng.choice(core.num_users, size=count, replace=False))
+        users = np.sort(active[rng.choice(len(active), size=count, replace=False)])
         _LABELS[core] = LabelledUsers(
             users=users,
             tree=cKDTree(core.data.user_positions[users, :2]),
@@ -357,7 +358,7 @@ def evaluate_baselines(
     if unknown:
         raise ValueError(f"unknown baselines {unknown}; choose from {sorted(V1_BASELINES)}")
     rng = np.random.default_rng(seed)
-    users = rng.integers(0, core.num_users, size=num_users)
+    users = core.active_users[rng.integers(0, len(core.active_users), size=num_users)]
     rates = {}
     for name in names:
         sets, codewords = V1_BASELINES[name](core, users, rng)

@@ -12,9 +12,10 @@ from wmoe.phy.nr_codebooks import TPMI_PORT_COUNTS
 from wmoe.phy.nr_measurements import SUBCARRIERS_PER_RB
 from wmoe.phy.nr_power_control import MAX_RESOURCE_BLOCKS
 from wmoe.phy.nr_srs import SRS_SNR_HIGH_DB, SRS_SNR_LOW_DB
-from wmoe.scenarios.synthetic_o1 import SyntheticO1Config
+from wmoe.scenarios.synthetic_o1 import O1GeometryConfig, SyntheticO1Config
 
 SYNTHETIC_SCENARIO = SyntheticO1Config().name
+O1_GEOMETRY_SCENARIO = O1GeometryConfig().name
 # NR uplink carries at most 4 layers (3GPP TS 38.211 Sec. 6.3.1.3).
 NR_MAX_UPLINK_LAYERS = 4
 # O1 has 18 BSs; the action space enumerates the C(18, N) cooperative sets.
@@ -300,6 +301,18 @@ class ReceptionV1Config(ReceptionConfig):
     SRS-based CSI observation.
     """
 
+    scenario: Text = setting(
+        O1_GEOMETRY_SCENARIO,
+        "scenario folder name; the default is wmoe's synthetic scenario in O1's published "
+        f"geometry (UG1-UG3), written on first use like v0's default {SYNTHETIC_SCENARIO!r} "
+        "(any other missing scenario is an error)",
+    )
+    active_users_only: Flag = setting(
+        True,
+        "draw users (and label the k-NN baseline's users) only among those with a path to at "
+        "least one BS, DeepMIMO's active users; a UE with no path has rate 0 whatever the "
+        "action (O1's UG3 reaches into the buildings)",
+    )
     codebook: CodebookName = _default("codebook", "tpmi")
     se_ceiling: SeCeiling = _default("se_ceiling", "mcs-256qam")
     interferer_num_rb: Int | None = _default("interferer_num_rb", FULL_CARRIER_RB)

@@ -57,7 +57,6 @@ import numpy as np
 from numpy.typing import NDArray
 
 from wmoe.config import ConfigError
-from wmoe.envs.multi_bs_reception.config import SYNTHETIC_SCENARIO
 from wmoe.envs.multi_bs_reception.mobility import StreetTracks, move_along_tracks, street_tracks
 from wmoe.paths import default_data_dir
 from wmoe.phy.codebook import Codebook, canonical_column, make_codebook
@@ -87,7 +86,7 @@ from wmoe.scenarios.deepmimo_loader import (
     UserSubsetError,
     read_scenario_info,
 )
-from wmoe.scenarios.synthetic_o1 import SyntheticO1Config, write_synthetic_o1
+from wmoe.scenarios.synthetic_o1 import O1GeometryConfig, SyntheticO1Config, write_synthetic_o1
 
 DRAW_BUFFER = 256
 
@@ -135,13 +134,18 @@ def load_scenario_channels(
     return ScenarioChannels(grams, mean_gain_db, energy > 0.0, normalized)
 
 
+# wmoe's synthetic scenarios, written on first use (DeepMIMO's and Sionna's must be put there).
+WRITTEN_ON_FIRST_USE = {config.name: config for config in (SyntheticO1Config(), O1GeometryConfig())}
+
+
 def resolve_scenario_folder(config: dict[str, Any]) -> Path:
-    """Return the scenario folder a config points to, writing the synthetic one if missing."""
+    """Return the scenario folder a config points to, writing a synthetic one if missing."""
     base = default_data_dir()
     scenarios_dir = Path(config["scenarios_dir"] or base / "deepmimo_scenarios").expanduser()
     folder = scenarios_dir / config["scenario"]
-    if config["scenario"] == SYNTHETIC_SCENARIO and not (folder / "params.json").exists():
-        write_synthetic_o1(scenarios_dir, SyntheticO1Config(), overwrite=folder.exists())
+    synthetic = WRITTEN_ON_FIRST_USE.get(config["scenario"])
+    if synthetic is not None and not (folder / "params.json").exists():
+        write_synthetic_o1(scenarios_dir, synthetic, overwrite=folder.exists())
     return folder
 
 
@@ -234,8 +238,21 @@ class ReceptionCore:
         try:
             interferers = None
             if self.coloured:  # their channels' terms are cached with the Grams
-                num_users = len(subset.indices(read_scenario_info(folder)))
-                interferers = tuple(self._draw_interferers(num_users).tolist())
+                candidates: NDArray[np.int64] = np.arange(
+                    len(subset.indices(read_scenario_info(folder)))
+                )
+                if config.get("active_users_only", False):  # the narrowband Grams say which
+                    narrowband = load_scenario_channels(
+                        str(folder),
+                        tuple(config["bs_panel"]),
+                        int(config["ue_antennas"]),
+                        str(cache_dir),
+                        subset,
+                        Subbands(1, float(config["bandwidth_hz"])),
+                        None,
+                    )
+                    candidates = np.flatnonzero(narrowband.reachable.any(axis=1))
+                interferers = tuple(self._draw_interferers(candidates).tolist())
             self.channels = load_scenario_channels(
                 str(folder),
                 tuple(config["bs_panel"]),
@@ -253,6 +270,15 @@ class ReceptionCore:
         self.reachable = self.channels.reachable
         self.normalized_positions = self.channels.normalized_positions
         self.num_users, self.num_bs = self.data.gram.shape[:2]
+        # The users episodes visit (v1: those with a path to some BS; v0: all).
+        self.active_users: NDArray[np.int64] = np.arange(self.num_users, dtype=np.int64)
+        if config.get("active_users_only", False):
+            self.active_users = np.flatnonzero(self.reachable.any(axis=1)).astype(np.int64)
+            if len(self.active_users) == 0:
+                raise ConfigError(
+                    f"no user of scenario {config['scenario']!r} has a path to any BS; choose "
+                    "other user_grids or set active_users_only=false"
+                )
         n = int(config["num_cooperating_bs"])
         if n > self.num_bs:
             raise ConfigError(
@@ -316,7 +342,7 @@ class ReceptionCore:
         self._area_low = positions.min(axis=0)
         self._area_span = np.maximum(positions.max(axis=0) - self._area_low, 1e-9)
         self.tracks: StreetTracks | None = (
-            street_tracks(self.data.user_positions) if self.mobile else None
+            street_tracks(self.data.user_positions, self.active_users) if self.mobile else None
         )
         self.track = np.zeros(batch_size, dtype=np.int64)
         self.distance_m = np.zeros(batch_size)  # along the track [m]
@@ -391,11 +417,17 @@ class ReceptionCore:
         changed = set_index != self.current_set[envs]
         return np.asarray(1.0 - self.reassociation_loss * changed)
 
-    def _draw_interferers(self, num_users: int) -> NDArray[np.int64]:
-        """The interfering users: ``num_interferers`` distinct users drawn with their seed."""
+    def _draw_interferers(self, candidates: NDArray[np.int64]) -> NDArray[np.int64]:
+        """The interfering users: ``num_interferers`` of ``candidates``, drawn with their seed."""
         count = int(self.config["num_interferers"])
         rng = np.random.default_rng(self.config["interferer_seed"])
-        return np.asarray(rng.choice(num_users, size=count, replace=False), dtype=np.int64)
+        if count > len(candidates):
+            raise ConfigError(
+                f"config['num_interferers']={count} exceeds the {len(candidates)} users that "
+                "can interfere; choose fewer interferers"
+            )
+        drawn = rng.choice(len(candidates), size=count, replace=False)
+        return np.asarray(candidates[drawn], dtype=np.int64)
 
     def _interferer_power_dbm(self, path_loss_db: NDArray[np.float64]) -> NDArray[np.float64]:
         """Open-loop PUSCH power of TS 38.213 Sec. 7.1.1 at each interferer's path loss [dBm]."""
@@ -419,7 +451,7 @@ class ReceptionCore:
         count = int(self.config["num_interferers"])
         if count == 0:
             return np.zeros(self.num_bs)
-        interferers = self._draw_interferers(self.num_users)
+        interferers = self._draw_interferers(self.active_users)
         gain_db = self.channels.mean_gain_db[interferers]  # (K, U)
         path_loss_db = -gain_db.max(axis=1)  # towards each interferer's strongest BS
         power_dbm = self._interferer_power_dbm(path_loss_db)
@@ -492,7 +524,8 @@ class ReceptionCore:
         """Take one uniform user index per env in ``envs`` from its generator's buffer."""
         empty = envs[self._draw_pos[envs] >= DRAW_BUFFER]
         for env in empty:
-            self._draws[env] = generators[env].integers(0, self.num_users, size=DRAW_BUFFER)
+            drawn = generators[env].integers(0, len(self.active_users), size=DRAW_BUFFER)
+            self._draws[env] = self.active_users[drawn]
             self._draw_pos[env] = 0
         drawn = self._draws[envs, self._draw_pos[envs]]
         self._draw_pos[envs] += 1
@@ -508,7 +541,9 @@ class ReceptionCore:
             self.user[envs] = self._draw_users(envs, generators)
         else:
             for env in envs:
-                self.user[env] = generators[env].integers(0, self.num_users)
+                self.user[env] = self.active_users[
+                    generators[env].integers(0, len(self.active_users))
+                ]
                 self.heading[env] = 2 * generators[env].integers(0, 2) - 1
             self.track[envs] = self.tracks.track_of_user[self.user[envs]]
             self.distance_m[envs] = self.tracks.distance_of_user(self.user[envs])

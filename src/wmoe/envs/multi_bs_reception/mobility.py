@@ -37,7 +37,8 @@ class StreetTracks:
     """The scenario's user grids as straight tracks.
 
     Attributes:
-        members: (U,) every user once, track after track, each track's users in order along it.
+        members: every user on a track once, track after track, each track's users in order
+            along it.
         first: (T,) index into ``members`` of each track's first user.
         num_users: (T,) users of each track.
         start_m: (T, 2) (x, y) of each track's first user [m].
@@ -46,8 +47,9 @@ class StreetTracks:
         spacing_m: (T,) distance between a track's consecutive users [m] (1 for one-user
             tracks; unused there).
         length_m: (T,) distance between a track's first and last user [m].
-        track_of_user: (U,) the track of each user.
-        place_of_user: (U,) each user's place along its track (0 for its first user).
+        track_of_user: (U,) the track of each user (-1: on none).
+        place_of_user: (U,) each user's place along its track (0 for its first user; -1: on
+            no track).
     """
 
     members: NDArray[np.int64]
@@ -125,13 +127,19 @@ def _grids(
     return grid_starts
 
 
-def street_tracks(positions_m: NDArray[np.floating]) -> StreetTracks:
+def street_tracks(
+    positions_m: NDArray[np.floating], users: NDArray[np.int64] | None = None
+) -> StreetTracks:
     """Split users (in the scenario's order) into straight tracks along each grid's longer side.
 
     Args:
         positions_m: (U, >= 2) user positions [m] in the scenario's user order.
+        users: The users to lay tracks through, in that order (the others are on no track:
+            their ``track_of_user`` and ``place_of_user`` are -1); None: all.
     """
-    xy = np.asarray(positions_m[:, :2], dtype=np.float64)
+    every = np.asarray(positions_m[:, :2], dtype=np.float64)
+    kept = np.arange(len(every), dtype=np.int64) if users is None else np.asarray(users)
+    xy = every[kept]
     row_first, row_counts = _rows(xy)
     grid_starts = _grids(xy, row_first, row_counts)
     tracks: list[NDArray[np.int64]] = []
@@ -152,12 +160,12 @@ def street_tracks(positions_m: NDArray[np.floating]) -> StreetTracks:
         single[:, None], np.array([1.0, 0.0]), span / np.maximum(length, 1e-12)[:, None]
     )
     spacing_m = np.where(single, 1.0, length / np.maximum(counts - 1, 1))
-    track_of_user = np.empty(len(xy), dtype=np.int64)
-    track_of_user[members] = np.repeat(np.arange(len(first), dtype=np.int64), counts)
-    place_of_user = np.empty(len(xy), dtype=np.int64)
-    place_of_user[members] = np.arange(len(members)) - np.repeat(first, counts)
+    track_of_user = np.full(len(every), -1, dtype=np.int64)
+    track_of_user[kept[members]] = np.repeat(np.arange(len(first), dtype=np.int64), counts)
+    place_of_user = np.full(len(every), -1, dtype=np.int64)
+    place_of_user[kept[members]] = np.arange(len(members)) - np.repeat(first, counts)
     return StreetTracks(
-        members=members,
+        members=kept[members],
         first=first,
         num_users=counts,
         start_m=xy[head],
