@@ -3,6 +3,7 @@
 Run from the repository root::
 
     .venv/bin/python benchmarks/headroom/multi_bs_reception.py [--episodes 10] [--env ID]
+        [--config JSON]
 
 Prints one markdown table per env id: the mean return per episode (64 steps) over episodes
 seeded 1,000,000, 1,000,001, ... (the benchmark suites' test seeds) of each baseline of the
@@ -21,6 +22,7 @@ it.
 from __future__ import annotations
 
 import argparse
+import json
 from typing import Any
 
 import gymnasium as gym
@@ -49,9 +51,12 @@ CONFIGS: dict[str, dict[str, dict[str, Any]]] = {
 }
 
 
-def headroom_table(env_id: str, episodes: int) -> str:
-    """The markdown table of ``env_id``: each baseline's mean return and share of the reference."""
-    configs = CONFIGS[env_id]
+def headroom_table(env_id: str, episodes: int, overrides: dict[str, Any] | None = None) -> str:
+    """The markdown table of ``env_id``: each baseline's mean return and share of the reference.
+
+    ``overrides`` are merged into every config of the id (e.g. ``{"user_stride": 4}``).
+    """
+    configs = {label: {**config, **(overrides or {})} for label, config in CONFIGS[env_id].items()}
     bound = upper_bound_of(env_id)
     reference = UPPER_BOUND if bound is not None else "oracle"
     seeds = list(range(FIRST_SEED, FIRST_SEED + episodes))
@@ -85,10 +90,16 @@ def main() -> None:
     parser.add_argument(
         "--env", choices=list(CONFIGS), action="append", help="env id (repeatable); default all"
     )
+    parser.add_argument(
+        "--config",
+        type=json.loads,
+        default={},
+        help="JSON merged into every config, e.g. '{\"user_stride\": 4}'",
+    )
     args = parser.parse_args()
     torch.set_num_threads(1)
     for env_id in args.env or list(CONFIGS):
-        print(headroom_table(env_id, args.episodes), end="\n\n", flush=True)
+        print(headroom_table(env_id, args.episodes, args.config), end="\n\n", flush=True)
 
 
 if __name__ == "__main__":

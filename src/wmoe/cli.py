@@ -68,18 +68,20 @@ def _scenarios_dir(args: argparse.Namespace) -> Path:
 def _cmd_scenario_generate(args: argparse.Namespace) -> int:
     if args.tracer == "sionna":
         return _generate_with_sionna(args)
-    from wmoe.scenarios.synthetic_o1 import SyntheticO1Config, write_synthetic_o1
+    from wmoe.scenarios.synthetic_o1 import O1GeometryConfig, SyntheticO1Config, write_synthetic_o1
 
-    config = SyntheticO1Config(
-        name=args.name or SyntheticO1Config.name,
+    kind = O1GeometryConfig if args.layout == "o1-geometry" else SyntheticO1Config
+    config = kind(
+        name=args.name or kind.name,
         row_stride=args.row_stride,
         user_stride=args.user_stride,
-        max_wall_order=args.max_wall_order,
+        max_wall_order=kind.max_wall_order if args.max_wall_order is None else args.max_wall_order,
         seed=args.seed,
     )
     start = time.perf_counter()
     folder = write_synthetic_o1(_scenarios_dir(args), config, overwrite=args.overwrite)
-    print(f"wrote SYNTHETIC O1-like scenario {folder} in {time.perf_counter() - start:.1f} s")
+    layout = "O1's published geometry" if args.layout == "o1-geometry" else "O1-like"
+    print(f"wrote SYNTHETIC scenario {folder} ({layout}) in {time.perf_counter() - start:.1f} s")
     return 0
 
 
@@ -95,7 +97,7 @@ def _generate_with_sionna(args: argparse.Namespace) -> int:
         row_stride=args.row_stride,
         user_stride=args.user_stride,
         bs_indices=None if args.bs is None else tuple(sorted(b - 1 for b in args.bs)),
-        max_depth=args.max_wall_order + 1,
+        max_depth=(2 if args.max_wall_order is None else args.max_wall_order) + 1,
         diffraction=not args.no_diffraction,
         samples_per_src=args.samples_per_bs,
         num_threads=args.num_threads,
@@ -403,7 +405,7 @@ def build_parser() -> argparse.ArgumentParser:
     scenario = sub.add_parser("scenario", help="scenario data")
     scenario_sub = scenario.add_subparsers(dest="scenario_command", required=True)
     generate = scenario_sub.add_parser(
-        "generate", help="write the SYNTHETIC O1-like scenario in DeepMIMO v4 format"
+        "generate", help="write a SYNTHETIC scenario (O1-like or O1 geometry) in DeepMIMO v4 format"
     )
     info = scenario_sub.add_parser("info", help="describe a DeepMIMO v4 scenario folder")
     plot = scenario_sub.add_parser(
@@ -417,7 +419,7 @@ def build_parser() -> argparse.ArgumentParser:
             "+ /deepmimo_scenarios)",
         )
         p.add_argument("--name", default="o1_synthetic_3p5", help="scenario folder name")
-    generate.set_defaults(name=None)  # per tracer: o1_synthetic_3p5 or o1_sionna_3p5
+    generate.set_defaults(name=None)  # per tracer and layout: o1_synthetic_3p5, ...
     generate.add_argument(
         "--tracer",
         choices=("wmoe", "sionna"),
@@ -429,10 +431,19 @@ def build_parser() -> argparse.ArgumentParser:
     generate.add_argument("--row-stride", type=int, default=5, help="keep every k-th 0.2 m row")
     generate.add_argument("--user-stride", type=int, default=5, help="keep every k-th user")
     generate.add_argument(
+        "--layout",
+        choices=("o1-like", "o1-geometry"),
+        default="o1-like",
+        help="--tracer wmoe: o1-like (default, o1_synthetic_3p5, v0's default scenario) or "
+        "o1-geometry (O1's published geometry with UG1-UG3, o1_geometry_3p5, the v1 reception "
+        "ids' default)",
+    )
+    generate.add_argument(
         "--max-wall-order",
         type=int,
-        default=2,
-        help="facade reflections (sionna: max path depth = this + 1, the ground bounce)",
+        default=None,
+        help="facade reflections (default: 2; 3 with --layout o1-geometry; sionna: max path "
+        "depth = this + 1, the ground bounce)",
     )
     generate.add_argument("--seed", type=int, default=0, help="seed of polarisation draws")
     generate.add_argument("--overwrite", action="store_true", help="replace an existing one")

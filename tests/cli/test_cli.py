@@ -21,6 +21,36 @@ def test_envs_lists_registered_ids(tmp_path):
     assert "wmoe/MultiBSReception-v0" in result.stdout
 
 
+def test_scenario_generate_writes_o1_geometry(tmp_path):
+    scenarios = tmp_path / "scenarios"
+    generated = run(
+        "scenario",
+        "generate",
+        "--layout",
+        "o1-geometry",
+        "--scenarios-dir",
+        str(scenarios),
+        "--row-stride",
+        "400",
+        "--user-stride",
+        "90",
+        env_dir=tmp_path,
+    )
+    assert generated.returncode == 0, generated.stderr
+    assert "(O1's published geometry)" in generated.stdout
+    info = run(
+        "scenario",
+        "info",
+        "--scenarios-dir",
+        str(scenarios),
+        "--name",
+        "o1_geometry_3p5",
+        env_dir=tmp_path,
+    )
+    assert info.returncode == 0, info.stderr
+    assert "per RX set 2:" in info.stdout and ", 4:" in info.stdout  # UG1, UG2, UG3
+
+
 def test_scenario_generate_info_and_baselines(tmp_path):
     scenarios = tmp_path / "scenarios"
     generated = run(

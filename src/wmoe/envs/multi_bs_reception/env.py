@@ -241,10 +241,13 @@ class MultiBSReceptionV1Env(MultiBSReceptionEnv):
       TS 38.213 Sec. 7.1.1 power with its bandwidth term ``10 log10(2^mu M_RB)`` (+27.4 dB
       for 273 RB at 30 kHz), and P0 is retuned so that interference stays realistic. The
       interference over thermal (IoT) of the 18 BSs with the six interferers (min / median /
-      max over BSs, default scenario) for P0 [dBm]: -80: 14.7 / 19.5 / 24.9 dB (v0's P0
-      with the bandwidth term: far above a loaded cell's few dB); -96: 2.3 / 5.1 / 9.4;
-      **-100: 1.1 / 2.8 / 6.1**; -103: 0.6 / 1.6 / 4.1; -106: 0.3 / 0.9 / 2.5 dB. (v0
-      leaves the bandwidth term out, P0 per 15 kHz resource block at -80 dBm.)
+      max over BSs, default scenario ``o1_geometry_3p5``, measured 2026-12-03) for P0
+      [dBm]: -80: 10.2 / 20.2 / 25.5 dB (v0's P0 with the bandwidth term: far above a
+      loaded cell's few dB); -96: 0.9 / 5.6 / 9.9; **-100: 0.4 / 3.1 / 6.5**; -103: 0.2 /
+      1.8 / 4.4; -106: 0.1 / 1.0 / 2.7 dB (on ``o1_synthetic_3p5``, where P0 was chosen:
+      14.7 / 19.5 / 24.9, 2.3 / 5.1 / 9.4, 1.1 / 2.8 / 6.1, 0.6 / 1.6 / 4.1, 0.3 / 0.9 /
+      2.5 dB). (v0 leaves the bandwidth term out, P0 per 15 kHz resource block at -80
+      dBm.)
 
     ## Action Space
 
@@ -354,6 +357,13 @@ class MultiBSReceptionV1Env(MultiBSReceptionEnv):
       ``srs_error_std_db`` and ``srs_quantization_db`` (the SRS SNR observation).
       Reviewers found v0 a contextual bandit with genie observations (true SNR and IoT) and
       v0-era physics; the variants give it realisable observations and a sequential task.
+      2026-12-03 (before any leaderboard cell ran on a v1 reception id): the default
+      ``scenario`` is ``o1_geometry_3p5``, O1's published geometry with its three user grids
+      (was the O1-like ``o1_synthetic_3p5``, still v0's default; why:
+      ``src/wmoe/scenarios/README.md``), and the new key ``active_users_only`` (default on)
+      draws users, labelled users and interferers only among the users with a path to some
+      BS. On ``o1_synthetic_3p5`` every user has one, so ``scenario="o1_synthetic_3p5"``
+      gives the earlier v1 draws and numbers (tests pin them).
     * v0: :class:`MultiBSReceptionEnv`.
     """
 
@@ -376,8 +386,9 @@ class MultiBSReceptionRSRPV1Env(MultiBSReceptionEnv):
     ``bs_num_rb = 273`` resource blocks of 12 subcarriers (100 MHz at 30 kHz), i.e.
     ``46 - 10 log10(3276) = 10.85`` dBm per RE, and the channel gain is the scenario's mean
     gain per BS port and UE antenna (``mean_gain_db``; the uplink gain, equal to the downlink
-    one by TDD reciprocity in band n78). So ``RSRP = 10.85 dBm + mean_gain_db``: -57 to -68
-    dBm from the strongest BS for most users of the default scenario. The UE measures it
+    one by TDD reciprocity in band n78). So ``RSRP = 10.85 dBm + mean_gain_db``: -69 to -58
+    dBm from the strongest BS for 80 % of the users of the default scenario (10th and 90th
+    percentiles over its 41,001 users with a path; median -64.6 dBm). The UE measures it
     with an independent Gaussian error of ``rsrp_error_std_db = 2`` dB per BS and step
     (TS 38.133 Sec. 10.1.2-10.1.3 bound the SS-RSRP error by +-4.5 dB absolute, +-9 dB in
     extreme conditions, and +-2 to +-3 dB relative between cells: 2 dB puts 95 % of the
@@ -435,16 +446,18 @@ class MultiBSReceptionMobilityV1Env(MultiBSReceptionEnv):
     ## Description
 
     :class:`MultiBSReceptionRSRPV1Env` made sequential: the UE of an episode moves along the
-    rows of the scenario's user grids (O1's streets) at ``ue_speed_mps = 8.33`` m/s (30 km/h,
-    TR 38.913 Sec. 6.1's vehicular speed), one step per ``step_duration_s = 0.1`` s (0.83 m),
-    with the channel of the nearest grid user; at a row's end it continues on a uniformly
-    drawn row with probability ``street_change_probability = 0.5``, else it turns back
-    (:mod:`~wmoe.envs.multi_bs_reception.mobility`). A change of the cooperative set costs:
-    the step's rate is lost for ``reassociation_latency_s = 0.03`` s of the 0.1 s step (30 %
-    of it), the order of TS 38.133 Sec. 6.1.1's handover interruption time (``T_interrupt
-    = T_IU + 20 ms processing + T_Delta + 2 ms margin``, tens of ms in FR1). So actions
-    shape the future: the set chosen now is the current set of the next step, and the
-    observation includes it.
+    streets, on straight tracks through the scenario's user grids along each grid's longer
+    side (O1's grids are rows across the street stacked along it, so a track is a column:
+    UG1's run 550 m along the main street), at ``ue_speed_mps = 8.33`` m/s (30 km/h, TR
+    38.913 Sec. 6.1's vehicular speed), one step per ``step_duration_s = 0.1`` s (0.83 m),
+    with the channel of the nearest grid user; at a track's end it continues on a uniformly
+    drawn track with probability ``street_change_probability = 0.5``, else it turns back
+    (:mod:`~wmoe.envs.multi_bs_reception.mobility`). Only users with a path lie on tracks.
+    A change of the cooperative set costs: the step's rate is lost for
+    ``reassociation_latency_s = 0.03`` s of the 0.1 s step (30 % of it), the order of TS
+    38.133 Sec. 6.1.1's handover interruption time (``T_interrupt = T_IU + 20 ms processing
+    + T_Delta + 2 ms margin``, tens of ms in FR1). So actions shape the future: the set
+    chosen now is the current set of the next step, and the observation includes it.
 
     ## Action Space
 
@@ -462,8 +475,8 @@ class MultiBSReceptionMobilityV1Env(MultiBSReceptionEnv):
 
     ## Starting State
 
-    A uniformly drawn grid user with a uniform heading along its row, served by its 3
-    strongest BSs (initial access).
+    A uniformly drawn grid user (with a path) with a uniform heading along its track,
+    served by its 3 strongest BSs (initial access).
 
     ## Episode End
 
@@ -490,7 +503,10 @@ class MultiBSReceptionMobilityV1Env(MultiBSReceptionEnv):
 
     ## Version History
 
-    * v1: initial version (a variant of ``wmoe/MultiBSReception-v1``).
+    * v1: initial version (a variant of ``wmoe/MultiBSReception-v1``). 2026-12-03: the UE
+      moves along the streets; before, along the grids' rows, which in both synthetic
+      scenarios cross the street (36 m), so it went back and forth across the street and
+      jumped between rows. Also v1's new default scenario and ``active_users_only``.
     """
 
     binding_class = ReceptionMobilityV1Binding
