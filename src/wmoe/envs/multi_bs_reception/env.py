@@ -573,9 +573,10 @@ class MultiBSReceptionWidebandV1Env(MultiBSReceptionEnv):
     ``gym.make("wmoe/MultiBSReceptionWideband-v1", config={...})`` with the keys of
     :class:`~wmoe.envs.multi_bs_reception.config.ReceptionWidebandV1Config` (table below).
     The channel cache holds per (user, BS, sub-band) ``H_b^H H_b`` and ``H_b^H G_b`` (see
-    :mod:`wmoe.scenarios.channel_cache`): 1.35 GiB for the default scenario's 30,821 users
-    (0.53 GiB Grams, 0.79 GiB interferer terms; v1's is 68 MiB), built on first use (about
-    2-3 minutes); ``user_stride`` keeps a share of the users.
+    :mod:`wmoe.scenarios.channel_cache`): 2.1 GiB for the default scenario's 48,347 users
+    (0.83 GiB Grams, 1.25 GiB interferer terms; v1's is 106 MiB; 1.35 GiB for the 30,821
+    users of ``o1_synthetic_3p5``), built on first use (minutes); ``user_stride`` keeps a
+    share of the users.
 
     Why 8 sub-bands, and what the two changes do (small test scenario, 60 users, the rate
     averaged over 32 sub-bands as reference): the carrier-optimal (set, TPMI) is the best
@@ -588,29 +589,31 @@ class MultiBSReceptionWidebandV1Env(MultiBSReceptionEnv):
     ## Headroom
 
     As :class:`MultiBSReceptionV1Env`'s table, on every 4th user of the default scenario
-    (``user_stride=4``: 7,706 users, a temporary cache), v1 beside this id, 10 episodes
-    from seed 1,000,000 (the tables of ``benchmarks/headroom/multi_bs_reception.py``, run
-    with ``{"user_stride": 4}`` in place of the default config; the full scenario's cache
-    takes minutes to build), each baseline's mean return as a share of the upper bound (equal
-    to the oracle's here: no re-association cost):
+    (``user_stride=4``: 12,088 users, a temporary cache), v1 beside this id, 10 episodes
+    from seed 1,000,000, measured 2026-12-03 on ``o1_geometry_3p5`` (the tables of
+    ``benchmarks/headroom/multi_bs_reception.py --env wmoe/MultiBSReception-v1 --env
+    wmoe/MultiBSReceptionWideband-v1 --config '{"user_stride": 4}'``; the full scenario's
+    cache takes minutes to build), each baseline's mean return as a share of the upper bound
+    (equal to the oracle's here: no re-association cost):
 
     ===================  ===============  ================
     policy               v1               Wideband-v1
     ===================  ===============  ================
-    random               625.7 (33.3 %)   643.6 (34.2 %)
-    strongest_n          1774.1 (94.3 %)  1802.5 (95.7 %)
-    strongest_n_genie    1774.1 (94.3 %)  1802.5 (95.7 %)
-    hysteresis_handover  1765.9 (93.9 %)  1789.3 (95.0 %)
-    best_sinr_n          1778.0 (94.5 %)  1774.4 (94.2 %)
-    nearest_n            1743.0 (92.6 %)  1765.5 (93.8 %)
-    nearest_n_fixed      1676.6 (89.1 %)  1718.4 (91.3 %)
-    knn_oracle           1798.7 (95.6 %)  1860.9 (98.8 %)
-    oracle               1881.4 (100 %)   1883.1 (100 %)
+    random               622.3 (33.4 %)   621.4 (33.3 %)
+    strongest_n          1702.5 (91.4 %)  1738.8 (93.2 %)
+    strongest_n_genie    1702.5 (91.4 %)  1738.8 (93.2 %)
+    hysteresis_handover  1689.8 (90.7 %)  1723.9 (92.4 %)
+    best_sinr_n          1720.4 (92.4 %)  1739.4 (93.2 %)
+    nearest_n            1553.3 (83.4 %)  1599.6 (85.7 %)
+    nearest_n_fixed      1398.1 (75.1 %)  1458.2 (78.2 %)
+    knn_oracle           1776.0 (95.4 %)  1830.9 (98.1 %)
+    oracle               1862.1 (100 %)   1865.5 (100 %)
     ===================  ===============  ================
 
-    The 256-QAM ceiling still binds (the oracle reaches 29.4 of 29.6 bit/s/Hz per step):
+    The 256-QAM ceiling still binds (the oracle reaches 29.1 of 29.6 bit/s/Hz per step):
     averaging over the band and whitening the interferers move which choice is best for
-    many users but hardly the headroom over the classical rules (4-6 %).
+    many users but hardly the headroom over the classical rules (7 % here, 5-6 % on the
+    O1-like ``o1_synthetic_3p5``).
 
     ## Vectorized environment
 
