@@ -298,7 +298,8 @@ class SatelliteBeamformingV1Env(SatelliteBeamformingEnv):
       the previous step's sub-band colours and power fractions, which are observed, so a
       seeded episode's first observation held the last episode's final action (rewards were
       not affected: the switching cost skips an episode's first step). A seeded reset now
-      gives the same episode whatever ran before (tested for every registered env).
+      gives the same episode whatever ran before (tested for every registered env). The
+      leaderboard's v1 cells re-ran after the fix.
     * v0: :class:`SatelliteBeamformingEnv`.
     """
 
