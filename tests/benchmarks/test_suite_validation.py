@@ -15,7 +15,7 @@ from wmoe.benchmarks.suite import SuiteError, load_suite, parse_suite, shipped_s
 
 
 def test_shipped_suites_load_and_expand() -> None:
-    assert shipped_suites() == ["case-study", "channel-aware", "quick", "standard"]
+    assert shipped_suites() == ["case-study", "channel-aware", "quick", "reception-v1", "standard"]
     for name in shipped_suites():
         suite = load_suite(name)
         cells = expand_cells(suite)
