@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import os
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,17 @@ from wmoe.benchmarks.cells import check_cells, expand_cells
 from wmoe.benchmarks.suite import SuiteError, load_suite, parse_suite, shipped_suites
 
 
-def test_shipped_suites_load_and_expand() -> None:
+def test_shipped_suites_load_and_expand(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, small_scenarios_dir: Path
+) -> None:
+    # Expanding a suite builds each env to check its action space: on the small scenarios
+    # (under the default names), not the default ones, which take minutes to write in a fresh
+    # data folder; the session's classification system is shared.
+    session = Path(os.environ["WMOE_DATA_DIR"])
+    (session / "classification").mkdir(parents=True, exist_ok=True)
+    (tmp_path / "classification").symlink_to(session / "classification")
+    (tmp_path / "deepmimo_scenarios").symlink_to(small_scenarios_dir)
+    monkeypatch.setenv("WMOE_DATA_DIR", str(tmp_path))
     assert shipped_suites() == ["case-study", "channel-aware", "quick", "reception-v1", "standard"]
     for name in shipped_suites():
         suite = load_suite(name)
