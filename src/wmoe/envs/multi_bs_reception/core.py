@@ -108,6 +108,11 @@ class ScenarioChannels:
     reachable: NDArray[np.bool_]
     normalized_positions: NDArray[np.float32]
 
+    @property
+    def users_with_a_path(self) -> NDArray[np.int64]:
+        """The users some BS has a path to (DeepMIMO's "active" users), ascending."""
+        return np.flatnonzero(self.reachable.any(axis=1)).astype(np.int64)
+
 
 @functools.lru_cache(maxsize=4)
 def load_scenario_channels(
@@ -251,7 +256,7 @@ class ReceptionCore:
                         Subbands(1, float(config["bandwidth_hz"])),
                         None,
                     )
-                    candidates = np.flatnonzero(narrowband.reachable.any(axis=1))
+                    candidates = narrowband.users_with_a_path
                 interferers = tuple(self._draw_interferers(candidates).tolist())
             self.channels = load_scenario_channels(
                 str(folder),
@@ -273,7 +278,7 @@ class ReceptionCore:
         # The users episodes visit (v1: those with a path to some BS; v0: all).
         self.active_users: NDArray[np.int64] = np.arange(self.num_users, dtype=np.int64)
         if config.get("active_users_only", False):
-            self.active_users = np.flatnonzero(self.reachable.any(axis=1)).astype(np.int64)
+            self.active_users = self.channels.users_with_a_path
             if len(self.active_users) == 0:
                 raise ConfigError(
                     f"no user of scenario {config['scenario']!r} has a path to any BS; choose "
