@@ -21,6 +21,9 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 _DATA_DIR = tempfile.mkdtemp(prefix="wmoe-test-data-")
 os.environ["WMOE_DATA_DIR"] = _DATA_DIR
+# An env that would write a full-size default scenario (minutes of CPU) fails instead: tests
+# point the reception envs at the small scenarios (``reception_config``).
+os.environ["WMOE_WRITE_SCENARIOS"] = "0"
 
 SMALL_SCENARIO = {"row_stride": 60, "user_stride": 45}
 

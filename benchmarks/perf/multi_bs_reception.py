@@ -3,6 +3,7 @@
 Run from the repository root (uses the default synthetic scenario, written on first use)::
 
     .venv/bin/python benchmarks/perf/multi_bs_reception.py [--num-envs 4096] [--repeats 5]
+    .venv/bin/python benchmarks/perf/multi_bs_reception.py --env wmoe/MultiBSReception-v1
 
 All three are measured in this one run, alternating, and reported as env-steps per second
 (the median over repeats) with ratios, plus the time of one exhaustive oracle evaluation.
@@ -18,11 +19,12 @@ from env_throughput import median_rates, print_rates, seeded_envs
 
 import wmoe  # noqa: F401
 
-ENV_ID = "wmoe/MultiBSReception-v0"
+DEFAULT_ENV_ID = "wmoe/MultiBSReception-v0"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--env", default=DEFAULT_ENV_ID, help="a reception id, default config")
     parser.add_argument("--num-envs", type=int, default=4096)
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--vector-calls", type=int, default=20, help="native steps per repeat")
@@ -31,7 +33,7 @@ def main() -> None:
     args = parser.parse_args()
     n = args.num_envs
 
-    native, sync, single = seeded_envs(ENV_ID, n)
+    native, sync, single = seeded_envs(args.env, n)
     rng = np.random.default_rng(0)
     batch = rng.integers(0, native.single_action_space.n, size=n)
     one = int(batch[0])
@@ -57,7 +59,7 @@ def main() -> None:
     oracle_ms = 1000 * (time.perf_counter() - start) / len(users)
 
     print(
-        f"wmoe/MultiBSReception-v0, default config: {core.num_users} users, "
+        f"{args.env}, default config: {core.num_users} users, "
         f"{core.num_sets} sets x {core.codebook.num_codewords} codewords, {n} envs"
     )
     print_rates(rates)

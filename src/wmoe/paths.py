@@ -9,6 +9,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 DATA_DIR_ENV_VAR = "WMOE_DATA_DIR"
+# "0" forbids writing a missing synthetic scenario on first use (a read-only or shared data
+# folder; the test suite, whose envs must use its small scenarios).
+WRITE_SCENARIOS_ENV_VAR = "WMOE_WRITE_SCENARIOS"
 
 
 def default_data_dir() -> Path:
@@ -17,6 +20,11 @@ def default_data_dir() -> Path:
     if configured:
         return Path(configured).expanduser()
     return Path.home() / ".cache" / "wmoe"
+
+
+def scenarios_may_be_written() -> bool:
+    """Return False when ``$WMOE_WRITE_SCENARIOS`` is ``0``: missing scenarios are an error."""
+    return os.environ.get(WRITE_SCENARIOS_ENV_VAR, "1").strip() != "0"
 
 
 def atomic_write(path: Path, write: Callable[[io.BufferedWriter], object]) -> None:

@@ -254,3 +254,29 @@ def test_codeword_rates_equal_generic_effective_gram(reception_config, codebook,
     gram = core.set_gram(users, (users * 31) % core.num_sets)
     generic = sum_rate(mmse_sinr_from_gram(effective_gram(gram[:, None], core.codebook.matrices)))
     np.testing.assert_allclose(core.codeword_rates(gram), generic, rtol=1e-9, atol=1e-9)
+
+
+def test_ties_up_to_round_off_go_to_the_lowest_codeword():
+    from wmoe.envs.multi_bs_reception.core import first_best
+
+    rates = np.array(
+        [
+            [1.0, 3.0, 3.0 * (1 + 1e-12), 2.0],  # equal up to round-off: the first of them
+            [1.0, 3.0, 3.0 * (1 + 1e-6), 2.0],  # a real difference: the larger
+            [5.0, 5.0, 5.0, 5.0],
+            [0.0, 0.0, 0.0, 0.0],
+        ]
+    )
+    assert first_best(rates).tolist() == [1, 2, 0, 0]
+
+
+def test_the_expert_codeword_is_the_first_of_equal_rates(reception_config):
+    # DFT codewords that differ only in column phases have equal rates: the expert is the first.
+    core = make(reception_config, codebook="dft", ue_antennas=4, max_rank=4).unwrapped.core
+    users = np.arange(40)
+    sets = (users * 31) % core.num_sets
+    rates = core.codeword_rates(core.set_gram(users, sets))
+    expert = core.evaluate(users, sets, None).expert_precoder
+    near = rates >= rates.max(axis=1, keepdims=True) * (1 - 1e-9)
+    assert np.array_equal(expert, near.argmax(axis=1))
+    assert np.any(near.sum(axis=1) > 1)  # the case arises

@@ -81,8 +81,8 @@ def test_pickling_keeps_the_state(reception_config, env_id):
     assert first[1] == second[1]
 
 
-def test_v1_defaults_fix_v0_physics():
-    defaults = gym.spec(BANDIT).make().unwrapped.config
+def test_v1_defaults_fix_v0_physics(reception_config):
+    defaults = make(BANDIT, reception_config).unwrapped.config
     assert defaults["codebook"] == "tpmi"
     assert defaults["se_ceiling"] == "mcs-256qam"
     assert defaults["interferer_num_rb"] == 273
@@ -294,5 +294,9 @@ def test_the_o1_geometry_scenario_is_written_on_first_use(tmp_path, monkeypatch)
 
     small = O1GeometryConfig(row_stride=400, user_stride=90)
     monkeypatch.setitem(core.WRITTEN_ON_FIRST_USE, small.name, small)
-    folder = core.resolve_scenario_folder({"scenarios_dir": str(tmp_path), "scenario": small.name})
+    config = {"scenarios_dir": str(tmp_path), "scenario": small.name}
+    with pytest.raises(ConfigError, match="WMOE_WRITE_SCENARIOS=0 forbids writing it.*o1-geometry"):
+        core.resolve_scenario_folder(config)
+    monkeypatch.setenv("WMOE_WRITE_SCENARIOS", "1")
+    folder = core.resolve_scenario_folder(config)
     assert folder == tmp_path / "o1_geometry_3p5" and (folder / "params.json").exists()

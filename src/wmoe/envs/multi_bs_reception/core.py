@@ -58,8 +58,9 @@ from numpy.typing import NDArray
 
 from wmoe.config import ConfigError
 from wmoe.envs.multi_bs_reception.mobility import StreetTracks, move_along_tracks, street_tracks
-from wmoe.paths import default_data_dir
-from wmoe.phy.codebook import Codebook, canonical_column, make_codebook
+from wmoe.paths import WRITE_SCENARIOS_ENV_VAR, default_data_dir, scenarios_may_be_written
+from wmoe.phy.codebook import Codebook, make_codebook
+from wmoe.phy.effective_grams import EffectiveGrams
 from wmoe.phy.interference import whitened_gram
 from wmoe.phy.nr_mcs import MCS_TABLES, cap_sinr
 from wmoe.phy.nr_measurements import (
@@ -141,6 +142,7 @@ def load_scenario_channels(
 
 # wmoe's synthetic scenarios, written on first use (DeepMIMO's and Sionna's must be put there).
 WRITTEN_ON_FIRST_USE = {config.name: config for config in (SyntheticO1Config(), O1GeometryConfig())}
+_LAYOUT_OPTION = {SyntheticO1Config: "o1-like", O1GeometryConfig: "o1-geometry"}
 
 
 def resolve_scenario_folder(config: dict[str, Any]) -> Path:
@@ -150,46 +152,34 @@ def resolve_scenario_folder(config: dict[str, Any]) -> Path:
     folder = scenarios_dir / config["scenario"]
     synthetic = WRITTEN_ON_FIRST_USE.get(config["scenario"])
     if synthetic is not None and not (folder / "params.json").exists():
+        if not scenarios_may_be_written():
+            raise ConfigError(
+                f"scenario {config['scenario']!r} is missing from {scenarios_dir} and "
+                f"{WRITE_SCENARIOS_ENV_VAR}=0 forbids writing it on first use; write it with "
+                f"'wmoe scenario generate --scenarios-dir {scenarios_dir} --layout "
+                f"{_LAYOUT_OPTION[type(synthetic)]}' or point 'scenarios_dir' at a folder that "
+                "holds it"
+            )
         write_synthetic_o1(scenarios_dir, synthetic, overwrite=folder.exists())
     return folder
 
 
-RankGroup = tuple[NDArray[np.int64], int, NDArray[np.int64], NDArray[np.complex128] | float]
+# Rates within this relative distance of the best are ties (codewords that differ only by
+# column phases or order have equal rates up to round-off).
+TIE_TOLERANCE = 1e-9
 
 
-def _beam_decomposition(codebook: Codebook) -> tuple[NDArray[np.complex128], list[RankGroup]]:
-    """Write every codeword column as ``scale * beam`` with distinct unit-norm beams.
+def first_best(values: NDArray[np.float64]) -> NDArray[np.int64]:
+    """Index of the first entry of each row within round-off of the row's maximum.
 
-    Returns:
-        The beams (Nt, n_beams) and, per rank, (codeword indices, the rank, flat indices of each
-        codeword's (r, r) block in the row-major transposed beam Gram ``(V^H G V)^T``, scale
-        products conj(s_i) s_j (C_r, r, r), a float when they are all one real value), so that
-        ``W^H G W = factors * (V^H G V)[beam_i, beam_j]``.
+    Ties go to the lowest index whatever the floating-point summation order, so the expert
+    codeword and the oracle's action do not depend on round-off.
+
+    Args:
+        values: (B, C) rates.
     """
-    beams: list[NDArray[np.complex128]] = []
-    beam_of: dict[tuple[int, int], tuple[int, complex]] = {}
-    for c, rank in enumerate(codebook.ranks):
-        for k in range(int(rank)):
-            unit, scale = canonical_column(codebook.matrices[c, :, k])
-            match = next((i for i, b in enumerate(beams) if np.allclose(b, unit, atol=1e-12)), None)
-            if match is None:
-                beams.append(unit)
-                match = len(beams) - 1
-            beam_of[(c, k)] = (match, scale)
-    groups: list[RankGroup] = []
-    for rank in np.unique(codebook.ranks):
-        members = np.flatnonzero(codebook.ranks == rank)
-        index = np.array([[beam_of[(c, k)][0] for k in range(rank)] for c in members])
-        scales = np.array([[beam_of[(c, k)][1] for k in range(rank)] for c in members])
-        rows, cols = index[:, :, None], index[:, None, :]
-        flat_index = (cols * len(beams) + rows).ravel()  # into the transposed beam Gram
-        products = scales.conj()[:, :, None] * scales[:, None, :]
-        uniform = products.flat[0]
-        factors: NDArray[np.complex128] | float = products
-        if np.all(products == uniform) and uniform.imag == 0.0:
-            factors = float(uniform.real)  # e.g. 1/r for DFT codewords: a real scalar is cheaper
-        groups.append((members, int(rank), flat_index, factors))
-    return np.stack(beams, axis=1), groups
+    best = values.max(axis=1, keepdims=True)
+    return np.asarray(np.argmax(values >= best - TIE_TOLERANCE * np.abs(best), axis=1))
 
 
 @dataclass(frozen=True)
@@ -306,7 +296,12 @@ class ReceptionCore:
         self.max_spectral_efficiency: float | None = (
             None if ceiling == "none" else MCS_TABLES[ceiling].max_spectral_efficiency
         )
-        self._beams, self._rank_groups = _beam_decomposition(self.codebook)
+        # Codewords of each rank, and the map from a Gram to their effective Grams.
+        self._rank_groups = [
+            (members, EffectiveGrams.of(self.codebook.matrices[members, :, :rank]))
+            for rank in np.unique(self.codebook.ranks)
+            for members in [np.flatnonzero(self.codebook.ranks == rank)]
+        ]
         noise_w = dbm_to_watt(thermal_noise_dbm(config["bandwidth_hz"], config["noise_figure_db"]))
         self.snr_scale = float(dbm_to_watt(config["tx_power_dbm"]) / noise_w)
         # Interferers' transmit power over the noise power, q_i (with "coloured").
@@ -656,9 +651,8 @@ class ReceptionCore:
         spectral efficiency (:func:`~wmoe.phy.nr_mcs.cap_sinr`). Gram matrices (B, S, Nt, Nt)
         of S sub-bands give the mean over sub-bands of these (capped) rates.
 
-        Every codeword column is a scaled copy of one of a few distinct beams ``V``, so one
-        beam Gram ``V^H G V`` per batch member (two matrix products) gives every codeword's
-        effective Gram by gathering; each rank is then equalised without zero padding.
+        Each rank's effective Grams ``W^H G W`` are one real matrix product for the batch
+        (:class:`~wmoe.phy.effective_grams.EffectiveGrams`), equalised without zero padding.
 
         Args:
             gram: (B, Nt, Nt), or (B, S, Nt, Nt) per sub-band, as :meth:`set_gram` returns.
@@ -667,18 +661,10 @@ class ReceptionCore:
             batch, subbands = gram.shape[:2]
             flat = self.codeword_rates(gram.reshape(batch * subbands, *gram.shape[2:]))
             return np.asarray(flat.reshape(batch, subbands, -1).mean(axis=1))
-        batch, nt = gram.shape[0], gram.shape[-1]
-        beams = self._beams.shape[1]
-        gv = (gram.reshape(batch * nt, nt) @ self._beams).reshape(batch, nt, beams)
-        gv_rows = gv.transpose(0, 2, 1).reshape(batch * beams, nt)
-        # beam_gram_t[b, l * beams + k] = (V^H G V)[b, k, l]
-        beam_gram_t = (gv_rows @ self._beams.conj()).reshape(batch, beams * beams)
-        rates = np.empty((batch, self.codebook.num_codewords))
-        for members, rank, flat_index, factors in self._rank_groups:
-            count = len(members)
-            g_eff = np.take(beam_gram_t, flat_index, axis=1).reshape(batch, count, rank, rank)
-            g_eff *= factors
-            sinr = mmse_sinr_from_gram(g_eff)
+        parameters = self._rank_groups[0][1].parameters(gram)
+        rates = np.empty((len(gram), self.codebook.num_codewords))
+        for members, effective_grams in self._rank_groups:
+            sinr = mmse_sinr_from_gram(effective_grams(gram, parameters))
             if self.max_spectral_efficiency is not None:
                 sinr = cap_sinr(sinr, self.max_spectral_efficiency)
             rates[:, members] = sum_rate(sinr)
@@ -696,7 +682,7 @@ class ReceptionCore:
         ``activity``: the interferers transmitting, see :meth:`set_gram`.
         """
         rates = self.codeword_rates(self.set_gram(users, set_index, activity))
-        expert = rates.argmax(axis=1)
+        expert = first_best(rates)
         rows = np.arange(len(users))
         chosen = expert if precoder is None else precoder
         return StepResult(
@@ -731,7 +717,7 @@ class ReceptionCore:
             if current_sets is not None and self.reassociation_loss > 0.0:
                 keep = np.where(all_sets == current_sets[i], 1.0, 1.0 - self.reassociation_loss)
                 rates *= keep[:, None]
-            flat = int(rates.argmax())
+            flat = int(first_best(rates.reshape(1, -1))[0])
             best_set[i], best_precoder[i] = divmod(flat, rates.shape[1])
             best_rate[i] = rates.flat[flat]
         return best_set, best_precoder, best_rate

@@ -171,6 +171,13 @@ class MultiBSReceptionEnv(CoreEnv):
       term of TS 38.213 Sec. 7.1.1 power control); ``observe_position``, ``observe_rsrp``
       (measured RSRP reports), ``observe_current_set``, ``user_sequence="mobility"`` and
       ``reassociation_latency_s`` (see :class:`MultiBSReceptionV1Env`).
+      2026-12-04: codeword rates come from one real matrix product per rank
+      (:class:`~wmoe.phy.effective_grams.EffectiveGrams`) instead of complex products through
+      the codebook's beams: same rates up to round-off (below 1.6e-10 bit/s/Hz), and the
+      expert codeword and oracle action are the lowest index among codewords whose rates are
+      equal up to round-off (before, whichever round-off favoured: a different one of equal
+      rate in about 10 % of v0's steps with its DFT codebook). Seeded runs are therefore not
+      bitwise those of earlier releases; the rewards of a given action are unchanged.
     * v1: :class:`MultiBSReceptionV1Env`, :class:`MultiBSReceptionRSRPV1Env` and
       :class:`MultiBSReceptionMobilityV1Env`.
     """
@@ -366,7 +373,8 @@ class MultiBSReceptionV1Env(MultiBSReceptionEnv):
       ``src/wmoe/scenarios/README.md``), and the new key ``active_users_only`` (default on)
       draws users, labelled users and interferers only among the users with a path to some
       BS. On ``o1_synthetic_3p5`` every user has one, so ``scenario="o1_synthetic_3p5"``
-      gives the earlier v1 draws and numbers (tests pin them).
+      gives the earlier v1 draws and numbers (tests pin them). 2026-12-04: rates through
+      :class:`~wmoe.phy.effective_grams.EffectiveGrams`, equal up to round-off (see v0).
     * v0: :class:`MultiBSReceptionEnv`.
     """
 
