@@ -230,6 +230,14 @@ class ReceptionCore:
         self.coloured = config.get("interference", "white") == "coloured"
         self.interferer_activity = float(config.get("interferer_activity", 1.0))
         subbands = Subbands(self.num_subbands, float(config["bandwidth_hz"]))
+        # Scenario, arrays, cache and users: what every channel load of this config shares.
+        source = (
+            str(folder),
+            tuple(config["bs_panel"]),
+            int(config["ue_antennas"]),
+            str(cache_dir),
+            subset,
+        )
         try:
             interferers = None
             if self.coloured:  # their channels' terms are cached with the Grams
@@ -238,25 +246,11 @@ class ReceptionCore:
                 )
                 if config.get("active_users_only", False):  # the narrowband Grams say which
                     narrowband = load_scenario_channels(
-                        str(folder),
-                        tuple(config["bs_panel"]),
-                        int(config["ue_antennas"]),
-                        str(cache_dir),
-                        subset,
-                        Subbands(1, float(config["bandwidth_hz"])),
-                        None,
+                        *source, Subbands(1, float(config["bandwidth_hz"])), None
                     )
                     candidates = narrowband.users_with_a_path
                 interferers = tuple(self._draw_interferers(candidates).tolist())
-            self.channels = load_scenario_channels(
-                str(folder),
-                tuple(config["bs_panel"]),
-                int(config["ue_antennas"]),
-                str(cache_dir),
-                subset,
-                subbands,
-                interferers,
-            )
+            self.channels = load_scenario_channels(*source, subbands, interferers)
         except UserSubsetError as error:
             raise ConfigError(f"config['user_grids']={grids!r} is invalid: {error}") from None
         self.data = self.channels.grams
