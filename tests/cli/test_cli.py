@@ -249,6 +249,7 @@ def test_reproduce_case_study_writes_curves_table_and_plot(tmp_path, reception_c
     assert not (tmp_path / "out" / "expert_map_table7-baseline_seed0.png").exists()
     decisions = report.split("## What the policies decide")[1]
     assert "set = oracle's" in decisions and "| Top-1 MoE (`table7-moe-top1`) |" in decisions
+    assert "rate / expert codeword's" in decisions
     rows = (tmp_path / "out" / "curves.csv").read_text().splitlines()
     assert rows[0] == "network,seed,env_steps,mean_reward_per_step"
     assert len(rows) == 1 + 2 * 2 * 6  # networks x seeds x (600 / 100) windows

@@ -296,6 +296,7 @@ DIAGNOSTIC_COLUMNS = {
     "distinct_sets": ("distinct BS sets", "{:.0f}"),
     "distinct_codewords": ("distinct codewords", "{:.0f}"),
     "expert_codeword_share": ("codeword = expert's", "{:.0%}"),
+    "expert_rate_share": ("rate / expert codeword's", "{:.1%}"),
     "oracle_set_share": ("set = oracle's", "{:.0%}"),
     "strongest_n_set_share": ("set = strongest-N's", "{:.0%}"),
     "oracle_rate_share": ("rate / oracle's", "{:.1%}"),

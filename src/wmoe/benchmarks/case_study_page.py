@@ -216,7 +216,10 @@ def write_case_study_page(
         "independent), so a lone one is a lead for more seeds, not a finding.\n\n"
         f"{ordering_table(suite, stored, reps)}\n\n"
         "## What the policies decide\n\n"
-        "Over the test episodes (mean over seeds; `wmoe.agents.reception_diagnostics`):\n\n"
+        "Over the test episodes (mean over seeds; `wmoe.agents.reception_diagnostics`). "
+        '"codeword = expert\'s" compares indices (codewords that differ only in column '
+        'phases have equal rates, and the expert is one of them); "rate / expert codeword\'s" '
+        "is the policy's rate over the best rate of the sets it chose.\n\n"
         f"{format_diagnostics(result)}\n\n"
         "## Routing of the MoE denoisers\n\n"
         "At the end of training (the last logged update; mean over seeds):\n\n"
