@@ -68,9 +68,9 @@ def _scenarios_dir(args: argparse.Namespace) -> Path:
 def _cmd_scenario_generate(args: argparse.Namespace) -> int:
     if args.tracer == "sionna":
         return _generate_with_sionna(args)
-    from wmoe.scenarios.synthetic_o1 import O1GeometryConfig, SyntheticO1Config, write_synthetic_o1
+    from wmoe.scenarios.synthetic_o1 import LAYOUTS, write_synthetic_o1
 
-    kind = O1GeometryConfig if args.layout == "o1-geometry" else SyntheticO1Config
+    kind = LAYOUTS[args.layout]
     config = kind(
         name=args.name or kind.name,
         row_stride=args.row_stride,

@@ -179,6 +179,13 @@ def scenario_folder(scenarios_dir: Path | str, config: ScenarioConfig) -> Path:
     return Path(scenarios_dir) / config.name
 
 
+LAYOUTS: dict[str, type[SyntheticO1Config] | type[O1GeometryConfig]] = {
+    "o1-like": SyntheticO1Config,
+    "o1-geometry": O1GeometryConfig,
+}
+"""The layouts of ``wmoe scenario generate --layout``, by option value."""
+
+
 def write_synthetic_o1(
     scenarios_dir: Path | str, config: ScenarioConfig | None = None, *, overwrite: bool = False
 ) -> Path:

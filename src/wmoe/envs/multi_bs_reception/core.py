@@ -87,7 +87,12 @@ from wmoe.scenarios.deepmimo_loader import (
     UserSubsetError,
     read_scenario_info,
 )
-from wmoe.scenarios.synthetic_o1 import O1GeometryConfig, SyntheticO1Config, write_synthetic_o1
+from wmoe.scenarios.synthetic_o1 import (
+    LAYOUTS,
+    O1GeometryConfig,
+    SyntheticO1Config,
+    write_synthetic_o1,
+)
 
 DRAW_BUFFER = 256
 
@@ -142,7 +147,7 @@ def load_scenario_channels(
 
 # wmoe's synthetic scenarios, written on first use (DeepMIMO's and Sionna's must be put there).
 WRITTEN_ON_FIRST_USE = {config.name: config for config in (SyntheticO1Config(), O1GeometryConfig())}
-_LAYOUT_OPTION = {SyntheticO1Config: "o1-like", O1GeometryConfig: "o1-geometry"}
+_LAYOUT_OPTION = {kind: option for option, kind in LAYOUTS.items()}
 
 
 def resolve_scenario_folder(config: dict[str, Any]) -> Path:
