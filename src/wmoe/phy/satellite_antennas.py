@@ -107,18 +107,47 @@ def upa_gram(
     # lower triangle its conjugate (the kernel of -x is the conjugate of the kernel of x).
     num = d.shape[-2]
     rows, cols = upper_triangle(num)
-    delta = d[..., cols, :] - d[..., rows, :]  # [p, q] = dir_q - dir_p
-    upper = dirichlet_kernel(delta[..., 0], array_size[0], spacing) * dirichlet_kernel(
-        delta[..., 1], array_size[1], spacing
+    upper = _axis_kernels(d[..., 0], rows, cols, array_size[0], spacing) * _axis_kernels(
+        d[..., 1], rows, cols, array_size[1], spacing
     )
     gram = np.empty((*d.shape[:-2], num, num), dtype=np.complex128)
     diagonal = np.arange(num)
-    gram[..., diagonal, diagonal] = dirichlet_kernel(
-        np.zeros(1), array_size[0], spacing
-    ) * dirichlet_kernel(np.zeros(1), array_size[1], spacing)
+    gram[..., diagonal, diagonal] = float(array_size[0] * array_size[1])
     gram[..., rows, cols] = upper
     gram[..., cols, rows] = np.conj(upper)
     return gram
+
+
+def _axis_kernels(
+    x: NDArray[np.float64],
+    rows: NDArray[np.intp],
+    cols: NDArray[np.intp],
+    num_elements: int,
+    spacing: float,
+) -> NDArray[np.complex128]:
+    """:func:`dirichlet_kernel` of ``x[..., cols] - x[..., rows]``, ``(..., len(rows))``.
+
+    The sines of ``sin(N phi) / sin(phi)``, ``phi = pi d (x_q - x_p)``, are taken of each
+    pair's difference (exact for nearby directions, where both are small), but the phase
+    factor ``exp(j (N - 1) phi)`` is one direction's phasor times the other's conjugate, so
+    its cosines and sines are taken per direction, not per pair.
+    """
+    phase = np.pi * spacing * (x[..., cols] - x[..., rows])
+    denominator = np.sin(phase)
+    singular = np.abs(denominator) < 1e-12  # every term is 1 there (as in dirichlet_kernel)
+    ratio = np.sin(num_elements * phase) / np.where(singular, 1.0, denominator)
+    leading = _cis((num_elements - 1) * np.pi * spacing * x)
+    kernel = leading[..., cols] * np.conj(leading[..., rows])
+    kernel *= ratio
+    return np.where(singular, float(num_elements), kernel)
+
+
+def _cis(angle: NDArray[np.float64]) -> NDArray[np.complex128]:
+    """``exp(j angle)`` from its cosine and sine (about twice as fast as ``np.exp``)."""
+    out = np.empty(angle.shape, dtype=np.complex128)
+    out.real = np.cos(angle)
+    out.imag = np.sin(angle)
+    return out
 
 
 def element_gain_db(off_boresight_deg: NDArray[Any] | float) -> NDArray[np.float64]:

@@ -227,17 +227,19 @@ class Outcome:
 
 
 class MatchedFilter(NamedTuple):
-    """The matched filter of each env's known channels on the steering vectors.
+    """The matched filter of each env's known channels, as responses on the steering vectors.
+
+    Every precoder of the codebook is ``w_j = A Phi y_j`` for some coefficients ``y_j``
+    (``A``: steering vectors towards users and GEO terminals as columns), so its response
+    ``a_p^H w_j`` is ``(R Phi y_j)_p`` and its norm ``||w_j||^2 = y_j^H (Phi^H R Phi) y_j``.
 
     Attributes:
-        gram: ``a_p^H a_q``, ``(n, K+M, K+M)``.
-        phi: Coefficients of the known channel of each user on the steering vectors (with the
-            GEO nulls of a ``*_geo_null`` precoder), ``(n, K+M, K)``.
+        response: ``R Phi``: the response of each matched-filter column towards each user and
+            GEO terminal, ``(n, K+M, K)``.
         q: ``Phi^H R Phi``, ``(n, K, K)``.
     """
 
-    gram: NDArray[np.complex128]
-    phi: NDArray[np.complex128]
+    response: NDArray[np.complex128]
     q: NDArray[np.complex128]
 
 
@@ -662,6 +664,10 @@ class SatelliteCore:
     ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.bool_]]:
         """Power gains of the decided precoders, per sub-band.
 
+        Sub-band ``s`` precodes over the columns ``Phi_s`` of its beams: ``w_j = A Phi y_j``
+        with ``y_j`` column ``j`` of ``D_s`` (MRT) or of ``D_s (Phi_s^H R Phi_s + alpha I)^-1``
+        (RZF ``alpha = 1``, ZF ``alpha = 0`` plus a ridge), ``D_s`` selecting its beams.
+
         Args:
             envs: Envs to evaluate.
             decision: Their decisions.
@@ -677,33 +683,41 @@ class SatelliteCore:
         colours = decision.colour
         active = (colours[:, None, :] == np.arange(c)[None, :, None]) | (colours[:, None, :] == c)
         kind = decision.precoder % 3
-        gram, phi, q = self.matched_filter(envs, decision) if matched is None else matched
-        # Phi_s^H R Phi_s of each sub-band's columns Phi_s: rows and columns of Phi^H R Phi.
-        q = np.where(active[..., :, None] & active[..., None, :], q[:, None], 0.0)
+        response, q = self.matched_filter(envs, decision) if matched is None else matched
         diagonal = np.arange(k)
-        scale = np.maximum(np.abs(np.trace(q, axis1=-2, axis2=-1)), 1e-300)
-        alpha = np.where(kind == RZF, 1.0, 0.0)[:, None, None]
-        # Regulariser, identity on the unused beams and ridge, added to the diagonal in turn.
-        q[..., diagonal, diagonal] = (
-            q[..., diagonal, diagonal] + alpha + ~active + _RIDGE * scale[..., None]
-        )
-        # (n, C, K+M, K) coefficients of the columns on the steering vectors; MRT: the matched
-        # filter itself.
-        theta = np.where(active[:, :, None, :], phi[:, None], 0.0)
+        coefficients = np.zeros((len(envs), c, k, k), dtype=np.complex128)
+        coefficients[..., diagonal, diagonal] = active  # MRT: the matched filter itself
         solved = np.flatnonzero(kind != MRT)
-        theta[solved] = theta[solved] @ np.linalg.inv(q[solved])
-        response = gram[:, None] @ theta  # [p, j] = a_p^H w_j (unnormalised)
-        norm = np.real(np.sum(np.conj(theta) * response, axis=-2))  # ||w_j||^2, (n, C, K)
-        norm = np.where(active & (norm > 0.0), norm, np.inf)
-        power = np.abs(response) ** 2 / norm[..., None, :]  # |a_p^H w_j|^2, unit-norm w_j
-        sub_band_hz = self.bandwidth_hz / c
+        if len(solved):
+            on = active[solved]
+            # Phi_s^H R Phi_s: the rows and columns of Phi^H R Phi of the sub-band's beams,
+            # with the regulariser, the ridge and the identity on the unused beams on the
+            # diagonal; its inverse is the identity there, which D_s removes.
+            gram_s = np.where(on[..., :, None] & on[..., None, :], q[solved, None], 0.0)
+            scale = np.maximum(np.abs(np.trace(gram_s, axis1=-2, axis2=-1)), 1e-300)
+            alpha = np.where(kind[solved] == RZF, 1.0, 0.0)[:, None, None]
+            gram_s[..., diagonal, diagonal] += alpha + ~on + _RIDGE * scale[..., None]
+            coefficients[solved] = np.linalg.inv(gram_s) * on[..., :, None]
+        norm = np.real(np.sum(np.conj(coefficients) * (q[:, None] @ coefficients), axis=-2))
+        norm = np.where(active & (norm > 0.0), norm, np.inf)  # ||w_j||^2, (n, C, K)
+        scaled = response * np.sqrt(self._direction_gains(envs, known))[..., None]
+        amplitude = scaled[:, None] @ coefficients  # (n, C, K+M, K)
+        power = (amplitude.real**2 + amplitude.imag**2) / norm[..., None, :]
+        return power[..., :k, :], power[..., k:, :], active
+
+    def _direction_gains(self, envs: NDArray[np.int64], known: bool) -> NDArray[np.float64]:
+        """``|c_k|^2 gamma_k`` of each user, then the GEO terminals' gains, per sub-band [1/W].
+
+        Over the noise of a sub-band ``W / C``, ``(n, K+M)``; with the fading the satellite
+        knows if ``known``.
+        """
         fading = self.fading_known[envs] if known else self.fading[envs]
-        user_gain = power[..., :k, :] * (np.abs(fading) ** 2 * self.gamma[envs])[:, None, :, None]
-        geo_gain = power[..., k:, :] * self.geo_gamma[envs][:, None, :, None]
-        return user_gain / sub_band_hz, geo_gain / sub_band_hz, active
+        users = np.abs(fading) ** 2 * self.gamma[envs]
+        gains = np.concatenate([users, self.geo_gamma[envs]], axis=1)
+        return gains / (self.bandwidth_hz / self.num_subbands)
 
     def matched_filter(self, envs: NDArray[np.int64], decision: Decision) -> MatchedFilter:
-        """The Gram matrix, the matched-filter columns on the steering vectors and their Gram.
+        """The matched filter's responses towards every direction and its Gram matrix.
 
         Args:
             envs: Envs to evaluate.
@@ -724,7 +738,8 @@ class SatelliteCore:
         # per-element SNR of an equal-share beam over the band (Peel et al.: alpha = 1).
         snr = self.gamma[envs] * self.beam_power_w / self.bandwidth_hz
         phi = basis * np.conj(self.fading_known[envs] * np.sqrt(snr))[:, None, :]
-        return MatchedFilter(gram, phi, np.conj(np.swapaxes(phi, -1, -2)) @ gram @ phi)
+        response = gram @ phi
+        return MatchedFilter(response, np.conj(np.swapaxes(phi, -1, -2)) @ response)
 
     def common_coupling(
         self,
@@ -736,7 +751,7 @@ class SatelliteCore:
         """Power gains of the common stream's precoder, per sub-band.
 
         The precoder is the dominant left singular vector of the known channel matrix
-        (restricted to the GEO null space for a ``*_geo_null`` precoder): ``w = Phi v`` with
+        (restricted to the GEO null space for a ``*_geo_null`` precoder): ``w = A Phi v`` with
         ``v`` the top eigenvector of ``Phi^H R Phi`` (Mao, Clerckx and Li 2018, Sec. 4).
 
         Args:
@@ -750,17 +765,13 @@ class SatelliteCore:
             [1/W]; the same to the GEO terminals, ``(n, M)``.
         """
         k = self.num_users
-        gram, phi, q = self.matched_filter(envs, decision) if matched is None else matched
-        top = np.linalg.eigh(q)[1][..., -1:]  # (n, K, 1)
-        theta = phi @ top  # (n, K+M, 1)
-        response = (gram @ theta)[..., 0]
-        norm = np.real(np.sum(np.conj(theta[..., 0]) * response, axis=-1))
-        power = np.abs(response) ** 2 / np.maximum(norm, 1e-300)[:, None]
-        sub_band_hz = self.bandwidth_hz / self.num_subbands
-        fading = self.fading_known[envs] if known else self.fading[envs]
-        user_gain = power[:, :k] * np.abs(fading) ** 2 * self.gamma[envs]
-        geo_gain = power[:, k:] * self.geo_gamma[envs]
-        return user_gain / sub_band_hz, geo_gain / sub_band_hz
+        response, q = self.matched_filter(envs, decision) if matched is None else matched
+        eigenvalues, eigenvectors = np.linalg.eigh(q)
+        top = eigenvectors[..., -1:]  # (n, K, 1), unit norm: ||w||^2 = v^H Q v
+        amplitude = (response @ top)[..., 0]
+        power = np.abs(amplitude) ** 2 / np.maximum(eigenvalues[:, -1:], 1e-300)
+        power = power * self._direction_gains(envs, known)
+        return power[:, :k], power[:, k:]
 
     def beam_powers(self, decision: Decision) -> NDArray[np.float64]:
         """Transmit power of each beam [W], ``(n, K)``: the requests, scaled into the budget."""
@@ -787,7 +798,8 @@ class SatelliteCore:
         per_band = np.where(active, (powers / np.maximum(bands, 1))[:, None, :], 0.0)
         received = user_gain * per_band[:, :, None, :]  # (n, C, K, K) [-] (over noise)
         signal = np.diagonal(received, axis1=-2, axis2=-1)
-        interference = received.sum(-1) - signal
+        received_total = received.sum(-1)  # private beams at each user, (n, C, K)
+        interference = received_total - signal
         sinr = signal / (interference + 1.0)
         user_se = np.sum(np.where(active, np.log2(1.0 + sinr), 0.0), axis=1) / c
         if self.num_terminals:
@@ -798,7 +810,7 @@ class SatelliteCore:
             common_w = decision.common_fraction * self.total_power_w
             common_user, common_geo = self.common_coupling(envs, decision, known, matched)
             per_band_common = (common_w / c)[:, None, None]
-            sinr_common = per_band_common * common_user[:, None, :] / (received.sum(-1) + 1.0)
+            sinr_common = per_band_common * common_user[:, None, :] / (received_total + 1.0)
             common_se = np.log2(1.0 + sinr_common).min(-1).sum(-1) / c  # decodable by all
             if self.num_terminals:
                 geo_received = geo_received + per_band_common * common_geo[:, None, :]
