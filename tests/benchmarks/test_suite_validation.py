@@ -26,7 +26,14 @@ def test_shipped_suites_load_and_expand(
     (tmp_path / "classification").symlink_to(session / "classification")
     (tmp_path / "deepmimo_scenarios").symlink_to(small_scenarios_dir)
     monkeypatch.setenv("WMOE_DATA_DIR", str(tmp_path))
-    assert shipped_suites() == ["case-study", "channel-aware", "quick", "reception-v1", "standard"]
+    assert shipped_suites() == [
+        "case-study",
+        "channel-aware",
+        "quick",
+        "reception-v1",
+        "satellite-replication",
+        "standard",
+    ]
     for name in shipped_suites():
         suite = load_suite(name)
         cells = expand_cells(suite)
@@ -42,6 +49,14 @@ def test_shipped_suites_load_and_expand(
         "wmoe/MultiAccess-v1",
     }
     assert standard.env("wmoe/SatelliteBeamforming-v1").reference == "wmmse_search"
+    # The replication trains on fresh seeds and plays fresh test episodes (PROTOCOL.md).
+    replication = load_suite("satellite-replication").seeds
+    assert not set(replication.train) & set(standard.seeds.train)
+    fresh = range(replication.test_first, replication.test_first + replication.test_episodes)
+    used = range(
+        standard.seeds.test_first, standard.seeds.test_first + standard.seeds.test_episodes
+    )
+    assert not set(fresh) & set(used)
 
 
 def _with(data: dict[str, Any], path: list[Any], value: Any) -> str:
