@@ -1,8 +1,9 @@
-"""Throughput of ``wmoe/MultiAccess-v0``: native batched env vs SyncVectorEnv vs single env.
+"""Throughput of ``wmoe/MultiAccess-v0``/``-v1``: native batched env vs SyncVectorEnv vs single env.
 
 Run from the repository root::
 
     .venv/bin/python benchmarks/perf/multi_access.py [--num-envs 64] [--repeats 5]
+        [--env wmoe/MultiAccess-v1]
 
 All three are measured in this one run, alternating, and reported as env-steps per second
 (the median over repeats) with ratios. Actions are random (wait or transmit); the default
@@ -18,7 +19,7 @@ from env_throughput import discrete_steppers, median_rates, print_rates, seeded_
 
 import wmoe  # noqa: F401
 
-ENV_ID = "wmoe/MultiAccess-v0"
+ENV_IDS = ("wmoe/MultiAccess-v0", "wmoe/MultiAccess-v1")
 
 
 def main() -> None:
@@ -28,10 +29,11 @@ def main() -> None:
     parser.add_argument("--vector-calls", type=int, default=1000, help="native steps per repeat")
     parser.add_argument("--sync-calls", type=int, default=100, help="sync steps per repeat")
     parser.add_argument("--single-calls", type=int, default=5000, help="single steps per repeat")
+    parser.add_argument("--env", choices=ENV_IDS, default=ENV_IDS[0])
     args = parser.parse_args()
     n = args.num_envs
 
-    native, sync, single = seeded_envs(ENV_ID, n)
+    native, sync, single = seeded_envs(args.env, n)
     rng = np.random.default_rng(0)
     batches = rng.integers(0, 2, size=(16, n))
     steppers = discrete_steppers(
@@ -40,7 +42,7 @@ def main() -> None:
     rates = median_rates(steppers, args.repeats)
     core = single.unwrapped.core
     print(
-        f"{ENV_ID}, default config: {core.num_legacy} legacy node slots, "
+        f"{args.env}, default config: {core.num_legacy} legacy node slots, "
         f"{core.num_channels} channel(s), {core.observation_size} observation entries, {n} envs"
     )
     print_rates(rates)

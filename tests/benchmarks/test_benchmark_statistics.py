@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
@@ -68,3 +71,43 @@ def test_performance_profile_and_curves_of_a_fixed_table() -> None:
     iqm, bounds = iqm_curves({"a": curves}, reps=200)["a"]
     assert iqm[0] == 0.0 and iqm[1] == pytest.approx(2.0) and np.isnan(iqm[2])
     assert bounds.shape == (2, 3) and np.isnan(bounds[:, 2]).all()
+
+
+_SCRIPT = """
+import numpy as np
+from wmoe.benchmarks.statistics import aggregate_estimates, improvement_probability
+rng = np.random.default_rng(0)
+x, y = rng.random((8, 2)), rng.random((6, 2))
+print(improvement_probability(x, y, 500).text(6))
+print(aggregate_estimates({"x": x}, 500)["x"]["iqm"].text(6))
+"""
+
+
+def test_intervals_repeat_across_processes() -> None:
+    # rliable draws its bootstrap indices from NumPy's global generator, which a new process
+    # seeds from the OS: without seeding it per estimate two reports of one store differ.
+    runs = [
+        subprocess.run(
+            [sys.executable, "-c", _SCRIPT], capture_output=True, text=True, check=True
+        ).stdout
+        for _ in range(2)
+    ]
+    assert runs[0] == runs[1] and runs[0].strip()
+
+
+def test_an_interval_depends_only_on_its_own_scores_and_leaves_global_draws_alone() -> None:
+    rng = np.random.default_rng(1)
+    x, y, z = rng.random((8, 2)), rng.random((8, 2)), rng.random((5, 2))
+    np.random.seed(7)
+    before = np.random.get_state()[1].copy()
+    alone = aggregate_estimates({"x": x}, reps=300)["x"]
+    assert np.array_equal(np.random.get_state()[1], before)  # the caller's draws untouched
+    np.random.random(10)  # another global state
+    with_others = aggregate_estimates({"z": z, "x": x, "y": y}, reps=300)["x"]
+    assert with_others == alone
+    pair = improvement_probability(x, y, reps=300)
+    np.random.random(10)
+    assert improvement_probability(x, y, reps=300) == pair
+    profiles = performance_profiles({"x": x}, np.linspace(0, 1, 5), reps=300)["x"]
+    both = performance_profiles({"y": y, "x": x}, np.linspace(0, 1, 5), reps=300)["x"]
+    np.testing.assert_array_equal(both[1], profiles[1])

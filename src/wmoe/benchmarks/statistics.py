@@ -4,13 +4,17 @@ IQM and mean with stratified bootstrap CIs, probability of improvement, performa
 and sample-efficiency curves (Agarwal et al., NeurIPS 2021).
 
 Score matrices are ``(runs, tasks)``; curves are ``(runs, tasks, points)``. Every bootstrap
-is seeded (``seed``), so a report is reproducible from its store.
+is seeded (``seed``) and drawn for one label at a time, so a report is reproducible from its
+store and an estimate depends only on its own scores. (rliable's stratified bootstraps draw
+their indices from NumPy's global generator, whatever ``random_state`` they are given, so
+:func:`seeded_global_draws` seeds that generator for each estimate and restores it after.)
 """
 
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -44,17 +48,33 @@ class Interval:
         return f"{self.point:.{digits}f} [{self.low:.{digits}f}, {self.high:.{digits}f}]"
 
 
+@contextmanager
+def seeded_global_draws(seed: int) -> Iterator[None]:
+    """NumPy's global generator seeded with ``seed`` inside, restored to its state after."""
+    state = np.random.get_state()
+    np.random.seed(seed)
+    try:
+        yield
+    finally:
+        np.random.set_state(state)
+
+
 def _bootstrap(
     scores: dict[str, NDArray[np.float64]] | dict[str, list[NDArray[np.float64]]],
     func: Callable[..., NDArray[np.float64]],
     reps: int,
     seed: int,
 ) -> tuple[dict[str, NDArray[np.float64]], dict[str, NDArray[np.float64]]]:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", FutureWarning)  # arch's RandomState deprecation
-        points, intervals = rly.get_interval_estimates(
-            scores, func, reps=reps, random_state=np.random.RandomState(seed)
-        )
+    """Interval estimates of rliable, each label's from the same seeded draws."""
+    points: dict[str, NDArray[np.float64]] = {}
+    intervals: dict[str, NDArray[np.float64]] = {}
+    for label, label_scores in scores.items():
+        with warnings.catch_warnings(), seeded_global_draws(seed):
+            warnings.simplefilter("ignore", FutureWarning)  # arch's RandomState deprecation
+            point, interval = rly.get_interval_estimates(
+                {label: label_scores}, func, reps=reps, random_state=np.random.RandomState(seed)
+            )
+        points[label], intervals[label] = point[label], interval[label]
     return points, intervals
 
 
@@ -123,11 +143,15 @@ def performance_profiles(
     """
     if not scores:
         return {}
-    np.random.seed(seed)  # rliable's profile bootstrap draws from the global generator
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", FutureWarning)
-        points, intervals = rly.create_performance_profile(scores, taus, reps=reps)
-    return {label: (points[label], intervals[label]) for label in scores}
+    profiles = {}
+    for label, label_scores in scores.items():
+        with warnings.catch_warnings(), seeded_global_draws(seed):
+            warnings.simplefilter("ignore", FutureWarning)
+            points, intervals = rly.create_performance_profile(
+                {label: label_scores}, taus, reps=reps
+            )
+        profiles[label] = (points[label], intervals[label])
+    return profiles
 
 
 def _iqm_per_point(scores: NDArray[np.float64]) -> NDArray[np.float64]:
