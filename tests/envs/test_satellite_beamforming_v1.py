@@ -213,6 +213,36 @@ def test_rate_splitting_with_no_common_power_is_sdma() -> None:
     assert rs.common_se[0] == 0.0 and rs.reward[0] == sdma.reward[0]
 
 
+def test_rows_without_common_power_skip_nothing_that_counts() -> None:
+    # The batch computes the common precoder only for rows with common power; every row must
+    # equal its own evaluation, and a row without common power the same row without RSMA.
+    env = SatelliteBeamformingV1VectorEnv(8, config={"band_weights": None})
+    env.reset(seed=4)
+    core = env.core.band_core(0)
+    envs = np.arange(8)
+    rng = np.random.default_rng(0)
+    k = core.num_users
+    fractions = np.where(envs % 2 == 0, 0.0, 0.3)
+    decision = Decision(
+        rng.uniform(0.2, 1.0, (8, k)),
+        rng.integers(0, core.num_subbands + 1, (8, k)),
+        rng.integers(0, len(PRECODERS), 8),
+        fractions,
+    )
+    batch = core.evaluate(envs, decision)
+    for row in envs:
+        alone = core.evaluate(envs[row : row + 1], decision.rows(envs[row : row + 1]))
+        assert alone.reward[0] == batch.reward[row]
+        np.testing.assert_array_equal(alone.user_se[0], batch.user_se[row])
+        np.testing.assert_array_equal(alone.i_over_n_db[0], batch.i_over_n_db[row])
+        if fractions[row] == 0.0:
+            one = decision.rows(envs[row : row + 1])
+            sdma = Decision(one.power_fraction, one.colour, one.precoder)
+            no_rsma = core.evaluate(envs[row : row + 1], sdma)
+            np.testing.assert_array_equal(no_rsma.user_se[0], batch.user_se[row])
+            assert batch.common_se[row] == 0.0
+
+
 def test_common_rate_is_the_min_over_users_and_split_by_demand() -> None:
     _, core = _tiny()
     decision = _rs(0.2)

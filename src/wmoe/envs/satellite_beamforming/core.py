@@ -808,7 +808,17 @@ class SatelliteCore:
         common_se = np.zeros(n)
         if decision.common_fraction is not None:
             common_w = decision.common_fraction * self.total_power_w
-            common_user, common_geo = self.common_coupling(envs, decision, known, matched)
+            # The common precoder (an eigendecomposition per env) only where it has power.
+            common_user = np.zeros((n, self.num_users))
+            common_geo = np.zeros((n, self.num_terminals))
+            on = np.flatnonzero(common_w > 0.0)
+            if len(on):
+                common_user[on], common_geo[on] = self.common_coupling(
+                    envs[on],
+                    decision.rows(on),
+                    known,
+                    MatchedFilter(*(part[on] for part in matched)),
+                )
             per_band_common = (common_w / c)[:, None, None]
             sinr_common = per_band_common * common_user[:, None, :] / (received_total + 1.0)
             common_se = np.log2(1.0 + sinr_common).min(-1).sum(-1) / c  # decodable by all
