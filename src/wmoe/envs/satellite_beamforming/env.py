@@ -296,10 +296,10 @@ class SatelliteBeamformingV1Env(SatelliteBeamformingEnv):
       task regimes on one scale for the leaderboard) and the reference ``wmmse_search``.
       Later (issue 15, speed; before any leaderboard cell of v1 was run), each env draws a
       step in two generator calls: one block of uniforms (normals by Box-Muller, exponentials
-      by inversion, hot-spot indices as ``floor(u n)``; see :mod:`wmoe.envs.batch_draws`) and the fading's
-      gamma variates. The distributions are unchanged, but a seed now gives other passes,
-      users and channels than before that change (task draws and episode set-up keep their
-      draws).
+      by inversion, hot-spot indices as ``floor(u n)``; see :mod:`wmoe.envs.batch_draws`) and
+      the fading's gamma variates. The distributions are unchanged, but a seed now gives
+      other passes, users and channels than before that change (task draws and episode set-up
+      keep their draws).
       Fixed on 2026-12-03, after the first leaderboard run of v1: ``reset`` did not clear
       the previous step's sub-band colours and power fractions, which are observed, so a
       seeded episode's first observation held the last episode's final action (rewards were
