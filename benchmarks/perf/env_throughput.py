@@ -20,11 +20,20 @@ import wmoe  # noqa: F401  (registers the envs)
 Stepper = tuple[Callable[[], Any], int, int]
 
 
-def seeded_envs(env_id: str, num_envs: int) -> tuple[Any, SyncVectorEnv, gym.Env[Any, Any]]:
-    """Native vector env, ``SyncVectorEnv`` and one single env; default config, seed 0."""
-    native = gym.make_vec(env_id, num_envs=num_envs)
-    sync = SyncVectorEnv([lambda: gym.make(env_id) for _ in range(num_envs)])
-    single = gym.make(env_id)
+def seeded_envs(
+    env_id: str, num_envs: int, config: dict[str, Any] | None = None
+) -> tuple[Any, SyncVectorEnv, gym.Env[Any, Any]]:
+    """Native vector env, ``SyncVectorEnv`` and one single env; seed 0.
+
+    Args:
+        env_id: Registered id.
+        num_envs: Sub-envs of the vector envs.
+        config: Config overrides of every env (None: the default config).
+    """
+    kwargs: dict[str, Any] = {} if config is None else {"config": config}
+    native = gym.make_vec(env_id, num_envs=num_envs, **kwargs)
+    sync = SyncVectorEnv([lambda: gym.make(env_id, **kwargs) for _ in range(num_envs)])
+    single = gym.make(env_id, **kwargs)
     for env in (native, sync, single):
         env.reset(seed=0)
     return native, sync, single

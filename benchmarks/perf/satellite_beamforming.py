@@ -3,7 +3,7 @@
 Run from the repository root::
 
     .venv/bin/python benchmarks/perf/satellite_beamforming.py [--num-envs 64] [--repeats 5]
-        [--env wmoe/SatelliteBeamforming-v1]
+        [--env wmoe/SatelliteBeamforming-v1] [--config '{"band_weights": null}']
 
 Both are measured in this one run, alternating, with the same uniformly drawn actions of the
 default (continuous) form, and reported as env-steps per second (the median over repeats)
@@ -13,7 +13,9 @@ with their ratio, plus the time of one call of each classical baseline on a sing
 from __future__ import annotations
 
 import argparse
+import json
 import time
+from typing import Any
 
 import numpy as np
 from env_throughput import median_rates, print_rates, seeded_envs
@@ -31,14 +33,17 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--calls", type=int, default=50, help="vector steps per repeat")
     parser.add_argument("--env", choices=ENV_IDS, action="append", help="default: both")
+    parser.add_argument("--config", type=json.loads, help="config overrides, JSON")
     args = parser.parse_args()
     for env_id in args.env or ENV_IDS:
-        measure(env_id, args.num_envs, args.repeats, args.calls)
+        measure(env_id, args.num_envs, args.repeats, args.calls, args.config)
 
 
-def measure(env_id: str, n: int, repeats: int, calls: int) -> None:
+def measure(
+    env_id: str, n: int, repeats: int, calls: int, config: dict[str, Any] | None = None
+) -> None:
     """Print the env-steps per second of the native and sync vector envs and the baselines."""
-    native, sync, single = seeded_envs(env_id, n)
+    native, sync, single = seeded_envs(env_id, n, config)
     native.action_space.seed(0)
     batch = native.action_space.sample()
 
