@@ -87,10 +87,10 @@ def test_sinr_with_one_interferer_by_hand() -> None:
         precoder=np.array([PRECODERS.index("mrt")]),
     )
     outcome = core.evaluate(ENV0, decision)
-    p = core.total_power_w / 2
+    p = core.total_power_w[0] / 2
     gram = core.gram[0]
     n = 1024.0
-    gain = np.abs(core.fading[0]) ** 2 * core.gamma[0] / core.bandwidth_hz  # per W, over N0 W
+    gain = np.abs(core.fading[0]) ** 2 * core.gamma[0] / core.bandwidth_hz[0]  # per W, over N0 W
     signal = p * gain * n  # |a_k^H a_k / sqrt(N)|^2 = N
     interference = p * gain * np.abs(gram[[0, 1], [1, 0]]) ** 2 / n
     expected = np.log2(1 + signal / (interference + 1.0))
@@ -100,7 +100,7 @@ def test_sinr_with_one_interferer_by_hand() -> None:
     two = _make(num_users=2, num_subbands=2, num_geo_terminals=0)
     core2 = _two_users(two)
     outcome2 = core2.evaluate(ENV0, split)
-    gain2 = np.abs(core2.fading[0]) ** 2 * core2.gamma[0] / core2.bandwidth_hz
+    gain2 = np.abs(core2.fading[0]) ** 2 * core2.gamma[0] / core2.bandwidth_hz[0]
     np.testing.assert_allclose(outcome2.user_se[0], 0.5 * np.log2(1 + 2 * p * gain2 * n))
 
 
@@ -124,8 +124,9 @@ def test_power_budget_is_enforced() -> None:
     env = _make()
     env.reset(seed=0)
     core = _core(env)
-    powers = core.beam_powers(Decision(np.ones((1, K)), np.zeros((1, K), int), np.zeros(1, int)))
-    assert powers.sum() == pytest.approx(core.total_power_w)
+    decision = Decision(np.ones((1, K)), np.zeros((1, K), int), np.zeros(1, int))
+    powers = core.beam_powers(ENV0, decision)
+    assert powers.sum() == pytest.approx(core.total_power_w[0])
     action = -np.ones(env.action_space.shape, dtype=np.float32)
     _, _, _, _, info = env.step(action)
     assert info["power_w"] == 0.0 and np.all(info["user_se_bps_hz"] == 0.0)
@@ -391,11 +392,11 @@ def test_energy_efficiency_reward_equals_se_at_full_power() -> None:
     full = Decision(np.full((1, K), 1.0 / 3.0), np.full((1, K), C, dtype=np.int64), np.array([1]))
     outcome = core.evaluate(ENV0, full)
     assert outcome.reward[0] == pytest.approx(outcome.user_se[0].mean())
-    consumed = core.total_power_w / 0.35 + 1.0
-    expected = core.bandwidth_hz * outcome.user_se[0].sum() / consumed
+    consumed = core.total_power_w[0] / 0.35 + 1.0
+    expected = core.bandwidth_hz[0] * outcome.user_se[0].sum() / consumed
     assert outcome.energy_efficiency[0] == pytest.approx(expected)
     half = Decision(full.power_fraction / 2, full.colour, full.precoder)
     low = core.evaluate(ENV0, half)
     assert low.reward[0] == pytest.approx(
-        low.user_se[0].mean() * consumed / (core.total_power_w / 2 / 0.35 + 1.0)
+        low.user_se[0].mean() * consumed / (core.total_power_w[0] / 2 / 0.35 + 1.0)
     )

@@ -14,10 +14,10 @@ from vector_checks import assert_infos_equal
 
 import wmoe  # noqa: F401
 from wmoe.config import ConfigError
-from wmoe.envs.satellite_beamforming.config import REWARD_PROFILES, TASK_WEIGHT_KEYS
+from wmoe.envs.satellite_beamforming.config import BAND_PRESETS, REWARD_PROFILES, TASK_WEIGHT_KEYS
 from wmoe.envs.satellite_beamforming.core import PRECODERS, Decision, SatelliteCore, geo_penalty
 from wmoe.envs.satellite_beamforming.reference import BASELINES, REFERENCE, baseline_action
-from wmoe.envs.satellite_beamforming.tasks import FACTORS
+from wmoe.envs.satellite_beamforming.tasks import BANDS, FACTORS
 from wmoe.envs.satellite_beamforming.vector import SatelliteBeamformingV1VectorEnv
 
 ENV_ID = "wmoe/SatelliteBeamforming-v1"
@@ -34,7 +34,7 @@ def _make(**config: Any) -> gym.Env[Any, Any]:
 
 def _core(env: gym.Env[Any, Any]) -> SatelliteCore:
     """The band core of a single env's current episode."""
-    return env.unwrapped.core.band_core(0)  # type: ignore[attr-defined, no-any-return]
+    return env.unwrapped.core.core  # type: ignore[attr-defined, no-any-return]
 
 
 @pytest.mark.parametrize("action_type", ACTION_TYPES)
@@ -162,7 +162,7 @@ def test_switching_costs_count_changes() -> None:
     colour[0, :2] = 1  # two of eight beams change sub-band
     second = Decision(np.full((1, K), 0.75), colour, np.array([1]), np.zeros(1))
     outcome = core.evaluate(ENV0, second)
-    change = np.abs(outcome.beam_power_w / core.beam_cap_w - 0.25).mean()
+    change = np.abs(outcome.beam_power_w / core.beam_cap_w[0] - 0.25).mean()
     assert outcome.switching_cost[0] == pytest.approx(0.4 * 2 / K + 0.2 * change)
 
 
@@ -218,7 +218,7 @@ def test_rows_without_common_power_skip_nothing_that_counts() -> None:
     # equal its own evaluation, and a row without common power the same row without RSMA.
     env = SatelliteBeamformingV1VectorEnv(8, config={"band_weights": None})
     env.reset(seed=4)
-    core = env.core.band_core(0)
+    core = env.core.core
     envs = np.arange(8)
     rng = np.random.default_rng(0)
     k = core.num_users
@@ -250,11 +250,11 @@ def test_common_rate_is_the_min_over_users_and_split_by_demand() -> None:
     # By hand: private beams at their budget (1 - 0.2) P, interference of every private beam
     # (own included) to the common stream; the common rate is the min over the two users.
     gain, _, _ = core.coupling(ENV0, decision, known=False)
-    powers = core.beam_powers(decision)[0]
-    assert powers.sum() == pytest.approx(0.8 * core.total_power_w)
+    powers = core.beam_powers(ENV0, decision)[0]
+    assert powers.sum() == pytest.approx(0.8 * core.total_power_w[0])
     common_gain, _ = core.common_coupling(ENV0, decision, known=False)
     private_rx = gain[0, 0] @ powers
-    sinr_common = 0.2 * core.total_power_w * common_gain[0] / (private_rx + 1.0)
+    sinr_common = 0.2 * core.total_power_w[0] * common_gain[0] / (private_rx + 1.0)
     common = np.log2(1.0 + sinr_common).min()
     assert outcome.common_se[0] == pytest.approx(common, rel=1e-12)
     signal = np.diagonal(gain[0, 0]) * powers
@@ -283,7 +283,7 @@ def test_common_precoder_is_the_dominant_direction() -> None:
         theta = rng.standard_normal(2) + 1j * rng.standard_normal(2)
         response = gram @ theta
         power = np.abs(response) ** 2 / np.real(np.conj(theta) @ response)
-        scale = core.bandwidth_hz / core.num_subbands
+        scale = core.bandwidth_hz[0] / core.num_subbands
         assert np.sum(power * weight) / scale <= best * (1 + 1e-9)
 
 
@@ -458,12 +458,31 @@ def test_task_draws_follow_the_weights() -> None:
     np.testing.assert_array_equal(one_hot[np.arange(n), task[:, 0]], 1.0)
 
 
+def test_each_env_carries_its_episodes_band_constants() -> None:
+    # One core holds both bands: every env's carrier, bandwidth, array and power budget are
+    # those of the band drawn for its episode.
+    env = SatelliteBeamformingV1VectorEnv(16)
+    env.reset(seed=2)
+    mix = env.core
+    core = mix.core
+    bands = [BANDS[int(index)] for index in mix.task[:, 0]]
+    assert set(bands) == {"ka", "s"}
+    for i, band in enumerate(bands):
+        preset = BAND_PRESETS[band]
+        assert core.links[core.band[i]].name == band
+        assert core.carrier_hz[i] == preset.carrier_hz
+        assert core.bandwidth_hz[i] == preset.bandwidth_hz
+        assert tuple(core.array_size[i]) == preset.array_size
+        assert core.total_power_w[i] == core.links[core.band[i]].total_power_w
+        assert abs(core.gram[i, 0, 0]) == preset.array_size[0] * preset.array_size[1]
+
+
 def test_fixed_task_keys_and_hidden_task() -> None:
     env = _make(**NO_DRAWS, band="s", geo_layout="near_users", expose_task=False)
     observation, _ = env.reset(seed=0)
     assert observation.shape == (V0_SIZE + 3 * K,)
     core = _core(env)
-    assert core.preset.ntn_band == "s"
+    assert [link.name for link in core.links] == ["s"] and core.band[0] == 0
     distance = np.linalg.norm(
         core.terminal_offsets_m[0][:, None] - core.user_offsets_m[0][None], axis=-1
     ).min(1)

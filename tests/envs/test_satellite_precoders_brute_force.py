@@ -25,7 +25,7 @@ from wmoe.phy.satellite_antennas import upa_gram
 ENV0 = np.zeros(1, dtype=np.int64)
 
 
-def _steering(cosines: NDArray[np.float64], array_size: tuple[int, int]) -> NDArray[Any]:
+def _steering(cosines: NDArray[np.float64], array_size: tuple[int, ...]) -> NDArray[Any]:
     """``a_p[n] = exp(j pi (n_x u_p + n_y v_p))`` (half-wavelength UPA), ``(N, P)``."""
     nx, ny = np.meshgrid(np.arange(array_size[0]), np.arange(array_size[1]), indexing="ij")
     phase = np.pi * (np.outer(nx.ravel(), cosines[:, 0]) + np.outer(ny.ravel(), cosines[:, 1]))
@@ -37,19 +37,19 @@ def _brute_force_gains(
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """``(user_gain, geo_gain)`` of env 0 as :meth:`SatelliteCore.coupling` defines them."""
     k, m, c = core.num_users, core.num_terminals, core.num_subbands
-    steering = _steering(core.cosines[0], core.array_size)  # (N, K+M)
+    steering = _steering(core.cosines[0], tuple(core.array_size[0]))  # (N, K+M)
     users, terminals = steering[:, :k], steering[:, k:]
-    snr = core.gamma[0] * core.beam_power_w / core.bandwidth_hz
+    snr = core.gamma[0] * core.beam_power_w[0] / core.bandwidth_hz[0]
     channel = (core.fading_known[0] * np.sqrt(snr))[:, None] * np.conj(users.T)  # rows h_k
     kind = PRECODERS[int(decision.precoder[0])]
     if kind.endswith("_geo_null"):  # channel on the complement of the GEO directions
-        gram_g = np.conj(terminals.T) @ terminals + _RIDGE * core.num_elements * np.eye(m)
+        gram_g = np.conj(terminals.T) @ terminals + _RIDGE * core.num_elements[0] * np.eye(m)
         projector = np.eye(len(steering)) - terminals @ np.linalg.solve(
             gram_g, np.conj(terminals.T)
         )
         channel = channel @ projector
     true_gain = np.abs(core.fading[0]) ** 2 * core.gamma[0]
-    sub_band_hz = core.bandwidth_hz / c
+    sub_band_hz = core.bandwidth_hz[0] / c
     user_gain = np.zeros((c, k, k))
     geo_gain = np.zeros((c, m, k))
     colour = decision.colour[0]
@@ -78,7 +78,7 @@ def _env(env_id: str, seed: int, **config: Any) -> SatelliteCore:
     env = gym.make(env_id, config={"outdated_csi": True, **config})
     env.reset(seed=seed)
     core = env.unwrapped.core  # type: ignore[attr-defined]
-    return core if isinstance(core, SatelliteCore) else core.band_core(0)
+    return core if isinstance(core, SatelliteCore) else core.core
 
 
 @pytest.mark.parametrize("precoder", PRECODERS)
@@ -115,11 +115,11 @@ def test_common_precoder_gains_equal_the_top_singular_vector() -> None:
         np.ones((1, k)), np.zeros((1, k), dtype=np.int64), np.zeros(1, dtype=np.int64), None
     )
     user_gain, geo_gain = core.common_coupling(ENV0, decision, known=False)
-    steering = _steering(core.cosines[0], core.array_size)
-    snr = core.gamma[0] * core.beam_power_w / core.bandwidth_hz
+    steering = _steering(core.cosines[0], tuple(core.array_size[0]))
+    snr = core.gamma[0] * core.beam_power_w[0] / core.bandwidth_hz[0]
     channel = (core.fading_known[0] * np.sqrt(snr))[:, None] * np.conj(steering[:, :k].T)
     precoder = np.linalg.svd(channel)[2][0].conj()  # top right singular vector of H, unit norm
-    sub_band_hz = core.bandwidth_hz / core.num_subbands
+    sub_band_hz = core.bandwidth_hz[0] / core.num_subbands
     true_gain = np.abs(core.fading[0]) ** 2 * core.gamma[0]
     expected_user = np.abs(np.conj(steering[:, :k].T) @ precoder) ** 2 * true_gain / sub_band_hz
     expected_geo = (

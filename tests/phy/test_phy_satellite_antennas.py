@@ -73,3 +73,14 @@ def test_earth_station_pattern_s465() -> None:
     assert np.all(np.diff(fine) <= 0.05)  # S.465 steps up by 0.03 dB to -10 dBi at 48 deg
     with pytest.raises(ValueError, match=r"off_axis_deg must lie in \[0, 180\]"):
         earth_station_gain_dbi(-1.0, 0.6, 20e9)
+
+
+def test_gram_takes_one_array_size_per_set_of_directions() -> None:
+    rng = np.random.default_rng(3)
+    directions = rng.uniform(-0.5, 0.5, size=(3, 5, 2))
+    sizes = np.array([[32, 32], [12, 12], [6, 4]])
+    batch = upa_gram(directions, sizes)
+    for i in range(3):
+        np.testing.assert_array_equal(batch[i], upa_gram(directions[i], tuple(sizes[i])))
+    with pytest.raises(ValueError, match=r"one pair per set of directions, shape \(3, 2\)"):
+        upa_gram(directions, sizes[:2])

@@ -87,14 +87,15 @@ def upper_triangle(size: int) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
 
 
 def upa_gram(
-    directions: NDArray[Any], array_size: tuple[int, int], spacing: float = 0.5
+    directions: NDArray[Any], array_size: tuple[int, int] | NDArray[Any], spacing: float = 0.5
 ) -> NDArray[np.complex128]:
     """Gram matrix ``a_p^H a_q`` of UPA steering vectors towards a set of directions.
 
     Args:
         directions: Direction cosines ``(u, v)`` along the two array axes, shape
             ``(..., P, 2)``.
-        array_size: Elements ``(N_x, N_y)`` along the two axes.
+        array_size: Elements ``(N_x, N_y)`` along the two axes, or one such pair per set of
+            directions, ``(..., 2)`` (the leading shape of ``directions``).
         spacing: Element spacing [wavelengths].
 
     Returns:
@@ -107,12 +108,21 @@ def upa_gram(
     # lower triangle its conjugate (the kernel of -x is the conjugate of the kernel of x).
     num = d.shape[-2]
     rows, cols = upper_triangle(num)
-    upper = _axis_kernels(d[..., 0], rows, cols, array_size[0], spacing) * _axis_kernels(
-        d[..., 1], rows, cols, array_size[1], spacing
+    sizes = np.asarray(array_size, dtype=np.int64)
+    if sizes.shape not in ((2,), (*d.shape[:-2], 2)):
+        raise ValueError(
+            f"array_size must be (N_x, N_y) or one pair per set of directions, shape "
+            f"{(*d.shape[:-2], 2)}; got shape {sizes.shape}"
+        )
+    if np.any(sizes < 1):
+        raise ValueError(f"array sizes must be >= 1 element, got {sizes.min()}")
+    per_set = sizes[..., None, :]  # broadcasts over the pairs
+    upper = _axis_kernels(d[..., 0], rows, cols, per_set[..., 0], spacing) * _axis_kernels(
+        d[..., 1], rows, cols, per_set[..., 1], spacing
     )
     gram = np.empty((*d.shape[:-2], num, num), dtype=np.complex128)
     diagonal = np.arange(num)
-    gram[..., diagonal, diagonal] = float(array_size[0] * array_size[1])
+    gram[..., diagonal, diagonal] = (per_set[..., 0] * per_set[..., 1]).astype(np.float64)
     gram[..., rows, cols] = upper
     gram[..., cols, rows] = np.conj(upper)
     return gram
@@ -122,7 +132,7 @@ def _axis_kernels(
     x: NDArray[np.float64],
     rows: NDArray[np.intp],
     cols: NDArray[np.intp],
-    num_elements: int,
+    num_elements: NDArray[np.int64],
     spacing: float,
 ) -> NDArray[np.complex128]:
     """:func:`dirichlet_kernel` of ``x[..., cols] - x[..., rows]``, ``(..., len(rows))``.
@@ -139,7 +149,7 @@ def _axis_kernels(
     leading = _cis((num_elements - 1) * np.pi * spacing * x)
     kernel = leading[..., cols] * np.conj(leading[..., rows])
     kernel *= ratio
-    return np.where(singular, float(num_elements), kernel)
+    return np.where(singular, num_elements.astype(np.float64), kernel)
 
 
 def _cis(angle: NDArray[np.float64]) -> NDArray[np.complex128]:

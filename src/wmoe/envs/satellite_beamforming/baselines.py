@@ -18,8 +18,8 @@ The classical decisions are mapped into the env's action form by
 :meth:`ActionCodec.encode <wmoe.envs.satellite_beamforming.actions.ActionCodec.encode>`:
 exact for ``continuous``, rounded to the nearest levels for ``multi_discrete`` and to the
 nearest composite scheme for ``discrete``. On v1's :class:`~.tasks.TaskMixCore` a planner runs
-on each band's core for the envs it holds (:func:`plan`); its decisions leave the common
-stream off.
+on its simulator core, whose envs may be in different bands (:func:`plan`); its decisions
+leave the common stream off.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from wmoe.envs.satellite_beamforming.core import PRECODERS, Decision, SatelliteCore
+from wmoe.envs.satellite_beamforming.tasks import TaskMixCore
 
 _ENV0 = np.zeros(1, dtype=np.int64)
 _BISECTION_STEPS = 40
@@ -39,28 +40,26 @@ _WMMSE_ITERATIONS = 40
 Planner = Callable[[SatelliteCore, NDArray[np.int64]], Decision]
 
 
-def plan(planner: Planner, core: Any, envs: NDArray[np.int64]) -> Decision:
-    """A planner's decisions for ``envs`` of a core (a ``SatelliteCore`` or v1's task mix).
+def plan(planner: Planner, core: SatelliteCore | TaskMixCore, envs: NDArray[np.int64]) -> Decision:
+    """A planner's decisions for ``envs`` of a ``SatelliteCore`` or of v1's task mix (its core).
 
     Args:
         planner: The planner.
-        core: The simulator; its ``groups(envs)`` names the band cores that hold ``envs``.
+        core: The simulator.
         envs: Envs of the core.
     """
-    groups = core.groups(envs)
-    if len(groups) == 1:
-        sub, _ = groups[0]
-        return planner(sub, envs)
-    decisions = Decision.stack([planner(sub, envs[rows]) for sub, rows in groups])
-    order = np.argsort(np.concatenate([rows for _, rows in groups]))
-    return decisions.rows(order)
+    return planner(core.core if isinstance(core, TaskMixCore) else core, envs)
 
 
 def _decision(
-    core: SatelliteCore, powers_w: NDArray[np.float64], colour: NDArray[np.int64], precoder: int
+    core: SatelliteCore,
+    envs: NDArray[np.int64],
+    powers_w: NDArray[np.float64],
+    colour: NDArray[np.int64],
+    precoder: int,
 ) -> Decision:
     return Decision(
-        power_fraction=np.clip(powers_w / core.beam_cap_w, 0.0, 1.0),
+        power_fraction=np.clip(powers_w / core.beam_cap_w[envs][:, None], 0.0, 1.0),
         colour=colour,
         precoder=np.full(len(colour), precoder, dtype=np.int64),
     )
@@ -68,12 +67,13 @@ def _decision(
 
 def four_colour_full_power(core: SatelliteCore, envs: NDArray[np.int64]) -> Decision:
     """Matched-filter beams, four-colour cell map, equal share of the power per beam."""
-    shares = np.full((len(envs), core.num_users), core.total_power_w / core.num_users)
-    return _decision(core, shares, core.cell_colours(envs), PRECODERS.index("mrt"))
+    share = core.total_power_w[envs] / core.num_users
+    shares = np.repeat(share[:, None], core.num_users, axis=1)
+    return _decision(core, envs, shares, core.cell_colours(envs), PRECODERS.index("mrt"))
 
 
 def _bisect_total(
-    powers: Callable[[NDArray[np.float64]], NDArray[np.float64]], budget: float, n: int
+    powers: Callable[[NDArray[np.float64]], NDArray[np.float64]], budget: Any, n: int
 ) -> NDArray[np.float64]:
     """Powers at the smallest multiplier ``mu >= 0`` with ``sum <= budget`` (bisection)."""
     low: NDArray[np.float64] = np.zeros(n)
@@ -131,14 +131,17 @@ def zf_waterfilling(core: SatelliteCore, envs: NDArray[np.int64]) -> Decision:
 
     def powers(level: NDArray[np.float64]) -> NDArray[np.float64]:
         # Water level 1 / mu: p_k = clip(1 / mu - 1 / g_k, 0, cap).
-        return np.clip(1.0 / level[:, None] - inverse, 0.0, core.beam_cap_w)
+        return np.clip(1.0 / level[:, None] - inverse, 0.0, cap)
 
+    cap = core.beam_cap_w[envs][:, None]
     colour = np.full((len(envs), core.num_users), core.num_subbands, dtype=np.int64)
-    return _decision(core, _bisect_total(powers, core.total_power_w, len(envs)), colour, precoder)
+    total = _bisect_total(powers, core.total_power_w[envs], len(envs))
+    return _decision(core, envs, total, colour, precoder)
 
 
 def wmmse_powers(
     core: SatelliteCore,
+    envs: NDArray[np.int64],
     gain: NDArray[np.float64],
     priority: NDArray[np.float64] | None = None,
     budget_w: NDArray[np.float64] | None = None,
@@ -147,17 +150,16 @@ def wmmse_powers(
 
     Args:
         core: The simulator (per-beam cap; total budget by default).
+        envs: The env of each row of ``gain`` (may repeat).
         gain: ``(n, K, K)`` gains.
         priority: Rate weights ``alpha_k`` of the weighted sum rate, ``(n, K)``; None: 1.
         budget_w: Total power of each row, ``(n,)``; None: the satellite's budget.
     """
     n, k = gain.shape[:2]
-    budget: Any = core.total_power_w if budget_w is None else budget_w
+    budget = core.total_power_w[envs] if budget_w is None else budget_w
     direct = np.sqrt(np.diagonal(gain, axis1=-2, axis2=-1))
-    v: NDArray[np.float64] = np.full((n, k), np.sqrt(core.total_power_w / k))  # sqrt(p)
-    if budget_w is not None:
-        v = np.sqrt(np.repeat(budget_w[:, None] / k, k, axis=1))
-    cap = np.sqrt(core.beam_cap_w)
+    v = np.sqrt(np.repeat(budget[:, None] / k, k, axis=1))  # sqrt(p), the equal shares
+    cap = np.sqrt(core.beam_cap_w[envs])[:, None]
     for _ in range(_WMMSE_ITERATIONS):
         received = gain @ (v**2)[..., None]
         u = direct * v / (received[..., 0] + 1.0)
@@ -179,9 +181,10 @@ def wmmse(core: SatelliteCore, envs: NDArray[np.int64]) -> Decision:
     n, p = len(envs), len(PRECODERS)
     tiled = np.repeat(envs, p)  # every env once per precoder
     precoders = np.tile(np.arange(p, dtype=np.int64), n)
-    powers = wmmse_powers(core, _full_reuse_gains(core, tiled, precoders))
+    powers = wmmse_powers(core, tiled, _full_reuse_gains(core, tiled, precoders))
     colour = np.full((n * p, core.num_users), core.num_subbands, dtype=np.int64)
-    candidates = Decision(np.clip(powers / core.beam_cap_w, 0.0, 1.0), colour, precoders)
+    fraction = np.clip(powers / core.beam_cap_w[tiled][:, None], 0.0, 1.0)
+    candidates = Decision(fraction, colour, precoders)
     reward = core.evaluate(tiled, candidates, known=True).reward.reshape(n, p)
     best = np.arange(n) * p + reward.argmax(-1)
     return Decision(

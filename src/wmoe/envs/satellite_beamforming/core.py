@@ -107,7 +107,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from wmoe.envs.batch_draws import UniformBlock, standard_gammas
-from wmoe.envs.satellite_beamforming.config import BAND_PRESETS, GEO_LAYOUTS
+from wmoe.envs.satellite_beamforming.config import BAND_PRESETS, GEO_LAYOUTS, BandPreset
 from wmoe.envs.satellite_beamforming.geometry import ground_positions_m, pass_time_s
 from wmoe.phy.fading import jakes_correlation, rayleigh_gains
 from wmoe.phy.geo_coexistence import geo_position, off_axis_angle_deg
@@ -309,42 +309,98 @@ def split_common_rate(
     return residual * scale
 
 
+@dataclass(frozen=True)
+class BandLink:
+    """The link constants of one band under a config (TR 38.821 Table 6.1.1.1-1).
+
+    Attributes:
+        name: Key of :data:`~.config.BAND_PRESETS`.
+        preset: The band's preset.
+        footprint_radius_m: Radius of the served area [m].
+        beam_power_w: Per-beam power of TR 38.821: EIRP density x bandwidth / satellite
+            gain [W].
+        total_power_w: The satellite's power budget, ``K`` beams' worth [W].
+        beam_cap_w: Most power one beam may take [W].
+        noise_density_w_per_hz: Noise density of the user terminal [W/Hz].
+        cell_size_m: Width of the nadir 3 dB beam, the cells of the four-colour map [m].
+    """
+
+    name: str
+    preset: BandPreset
+    footprint_radius_m: float
+    beam_power_w: float
+    total_power_w: float
+    beam_cap_w: float
+    noise_density_w_per_hz: float
+    cell_size_m: float
+
+    @staticmethod
+    def of(config: dict[str, Any], band: str) -> BandLink:
+        """The constants of ``band`` under ``config``."""
+        preset = BAND_PRESETS[band]
+        radius = config["footprint_radius_m"]
+        eirp_dbw = preset.eirp_density_dbw_per_mhz + 10.0 * math.log10(preset.bandwidth_hz / 1e6)
+        beam_power_w = 10.0 ** ((eirp_dbw - preset.satellite_max_gain_dbi) / 10.0)
+        noise_temperature_k = 10.0 ** ((preset.ue_gain_dbi - preset.ue_g_over_t_db_per_k) / 10.0)
+        # Width of the 3 dB beam at nadir, 2 h tan(0.886 / (N d) / 2) (Van Trees 2002).
+        beamwidth = 0.886 / (max(preset.array_size) * 0.5)  # [rad], half-wavelength spacing
+        return BandLink(
+            name=band,
+            preset=preset,
+            footprint_radius_m=float(preset.footprint_radius_m if radius is None else radius),
+            beam_power_w=beam_power_w,
+            total_power_w=int(config["num_users"]) * beam_power_w,
+            beam_cap_w=config["beam_power_cap"] * beam_power_w,
+            noise_density_w_per_hz=BOLTZMANN * noise_temperature_k,
+            cell_size_m=2.0 * float(config["altitude_m"]) * math.tan(beamwidth / 2.0),
+        )
+
+
 class SatelliteCore:
     """``batch_size`` LEO downlink environments (see the module docstring).
+
+    Every env has a band (:meth:`set_band`; by default the config's): the band's constants are
+    held per env (``carrier_hz``, ``bandwidth_hz``, ``beam_power_w``, ... of shape ``(B,)``,
+    ``array_size`` ``(B, 2)``), so envs of several bands step in one batch.
 
     Args:
         config: A config validated by :class:`~.config.SatelliteConfig`.
         batch_size: Number of environments.
         block_draws: Draw each env's step from one block of uniforms and one gamma call (v1)
             instead of one generator call per quantity (v0); same distributions, other values.
+        bands: Bands the envs may take (default: the config's ``band`` only).
     """
 
-    def __init__(self, config: dict[str, Any], batch_size: int, block_draws: bool = False) -> None:
+    def __init__(
+        self,
+        config: dict[str, Any],
+        batch_size: int,
+        block_draws: bool = False,
+        bands: Sequence[str] | None = None,
+    ) -> None:
         self.config = config
         self.block_draws = block_draws
-        preset = BAND_PRESETS[config["band"]]
-        self.preset = preset
         self.num_users = k = int(config["num_users"])
         self.num_terminals = m = int(config["num_geo_terminals"])
         self.num_subbands = int(config["num_subbands"])
-        self.array_size = preset.array_size
-        self.num_elements = preset.array_size[0] * preset.array_size[1]
-        self.carrier_hz = preset.carrier_hz
-        self.bandwidth_hz = preset.bandwidth_hz
-        radius = config["footprint_radius_m"]
-        self.footprint_radius_m = float(preset.footprint_radius_m if radius is None else radius)
-        # Per-beam power of TR 38.821: EIRP density x bandwidth / satellite gain [W].
-        eirp_dbw = preset.eirp_density_dbw_per_mhz + 10.0 * math.log10(preset.bandwidth_hz / 1e6)
-        self.beam_power_w = 10.0 ** ((eirp_dbw - preset.satellite_max_gain_dbi) / 10.0)
-        self.total_power_w = k * self.beam_power_w
-        self.beam_cap_w = config["beam_power_cap"] * self.beam_power_w
-        noise_temperature_k = 10.0 ** ((preset.ue_gain_dbi - preset.ue_g_over_t_db_per_k) / 10.0)
-        self.noise_density_w_per_hz = BOLTZMANN * noise_temperature_k
+        self.links = tuple(BandLink.of(config, band) for band in (bands or (config["band"],)))
+        b = batch_size
+        self.band = np.zeros(b, dtype=np.int64)  # index into self.links
+        self.carrier_hz = np.zeros(b)
+        self.bandwidth_hz = np.zeros(b)
+        self.array_size = np.zeros((b, 2), dtype=np.int64)
+        self.num_elements = np.zeros(b, dtype=np.int64)
+        self.footprint_radius_m = np.zeros(b)
+        self.beam_power_w = np.zeros(b)
+        self.total_power_w = np.zeros(b)
+        self.beam_cap_w = np.zeros(b)
+        self.noise_density_w_per_hz = np.zeros(b)
+        self.ue_gain_dbi = np.zeros(b)
+        self.cell_size_m = np.zeros(b)
+        self.set_band(np.arange(b), 0)
         # GEO terminals use the same receiver noise as the VSAT of the preset table.
         self.geo_noise_density_w_per_hz = BOLTZMANN * 10.0 ** ((39.7 - 15.9) / 10.0)
         self.geo_m = geo_position(config["geo_longitude_deg"])
-        self.cell_size_m = self._beam_diameter_m()
-        b = batch_size
         self.steps = np.zeros(b, dtype=np.int64)
         self.cross_offset_m = np.zeros(b)
         self.user_offsets_m = np.zeros((b, k, 2))  # (east, north) from the area centre
@@ -384,19 +440,47 @@ class SatelliteCore:
         self.pass_satellite_m: NDArray[np.float64] = np.zeros((0, 3))
         self.pass_frame: NDArray[np.float64] = np.zeros((0, 3, 3))
 
-    def _beam_diameter_m(self) -> float:
-        """Width of the 3 dB beam at nadir, ``2 h tan(0.886 / (N d) / 2)`` (Van Trees 2002)."""
-        beamwidth = 0.886 / (max(self.array_size) * 0.5)  # [rad], half-wavelength spacing
-        return 2.0 * float(self.config["altitude_m"]) * math.tan(beamwidth / 2.0)
+    def set_band(self, envs: NDArray[np.int64], band: int) -> None:
+        """Put ``envs`` on ``self.links[band]``: their band constants from its preset."""
+        link = self.links[band]
+        preset = link.preset
+        self.band[envs] = band
+        self.carrier_hz[envs] = preset.carrier_hz
+        self.bandwidth_hz[envs] = preset.bandwidth_hz
+        self.array_size[envs] = preset.array_size
+        self.num_elements[envs] = preset.array_size[0] * preset.array_size[1]
+        self.footprint_radius_m[envs] = link.footprint_radius_m
+        self.beam_power_w[envs] = link.beam_power_w
+        self.total_power_w[envs] = link.total_power_w
+        self.beam_cap_w[envs] = link.beam_cap_w
+        self.noise_density_w_per_hz[envs] = link.noise_density_w_per_hz
+        self.ue_gain_dbi[envs] = preset.ue_gain_dbi
+        self.cell_size_m[envs] = link.cell_size_m
+
+    def band_rows(self, envs: NDArray[np.int64]) -> list[tuple[BandLink, NDArray[np.int64]]]:
+        """Each band that holds some of ``envs``, with the positions in ``envs`` of its envs."""
+        if len(self.links) == 1:
+            return [(self.links[0], np.arange(len(envs)))]
+        bands = self.band[envs]
+        return [
+            (link, np.flatnonzero(bands == index))
+            for index, link in enumerate(self.links)
+            if np.any(bands == index)
+        ]
 
     # ----------------------------------------------------------------- draws and geometry
-    def _disc_points(self, rng: np.random.Generator, count: int) -> NDArray[np.float64]:
-        """``count`` points uniform in the served disc, ``(count, 2)`` [m]."""
-        return self._disc(rng.random(count), rng.uniform(0.0, 2.0 * np.pi, count))
+    def _disc_points(self, i: int, rng: np.random.Generator, count: int) -> NDArray[np.float64]:
+        """``count`` points uniform in env ``i``'s served disc, ``(count, 2)`` [m]."""
+        return self._disc(
+            self.footprint_radius_m[i], rng.random(count), rng.uniform(0.0, 2.0 * np.pi, count)
+        )
 
-    def _disc(self, radius_u: NDArray[Any], angle_rad: NDArray[Any]) -> NDArray[np.float64]:
-        """Points of the served disc at ``R sqrt(u)`` and an angle, ``(..., 2)`` [m]."""
-        radius = self.footprint_radius_m * np.sqrt(radius_u)
+    @staticmethod
+    def _disc(
+        footprint_radius_m: Any, radius_u: NDArray[Any], angle_rad: NDArray[Any]
+    ) -> NDArray[np.float64]:
+        """Points of a served disc at ``R sqrt(u)`` and an angle, ``(..., 2)`` [m]."""
+        radius = footprint_radius_m * np.sqrt(radius_u)
         return np.stack([radius * np.cos(angle_rad), radius * np.sin(angle_rad)], axis=-1)
 
     def _velocities(self, heading_rad: NDArray[Any]) -> NDArray[np.float64]:
@@ -409,7 +493,7 @@ class SatelliteCore:
         """Positions and velocities of ``K`` candidate users of env ``i``."""
         k, config = self.num_users, self.config
         if not self.clustered[i]:
-            positions = self._disc_points(rng, k)
+            positions = self._disc_points(i, rng, k)
         else:
             centres = self.cluster_m[i][rng.integers(len(self.cluster_m[i]), size=k)]
             positions = centres + config["cluster_std_m"] * rng.standard_normal((k, 2))
@@ -422,7 +506,8 @@ class SatelliteCore:
         k, n = self.num_users, len(envs)
         spots = self.cluster_m.shape[1]
         spot = np.minimum(block.uniform(k) * spots, spots - 1).astype(np.int64)
-        disc = self._disc(block.uniform(k), 2.0 * np.pi * block.uniform(k))
+        radius = self.footprint_radius_m[envs][:, None]
+        disc = self._disc(radius, block.uniform(k), 2.0 * np.pi * block.uniform(k))
         velocity = self._velocities(2.0 * np.pi * block.uniform(k))
         spread = self.config["cluster_std_m"] * block.normal(2 * k).reshape(n, k, 2)
         around_spots = self.cluster_m[envs[:, None], spot] + spread
@@ -433,9 +518,9 @@ class SatelliteCore:
         """GEO terminal positions of env ``i`` in its layout, ``(M, 2)`` [m]."""
         layout, m = GEO_LAYOUTS[int(self.geo_layout[i])], self.num_terminals
         if layout == "uniform":
-            return self._disc_points(rng, m)
+            return self._disc_points(i, rng, m)
         if layout == "hot_spot":
-            centres = np.repeat(self._disc_points(rng, 1), m, axis=0)
+            centres = np.repeat(self._disc_points(i, rng, 1), m, axis=0)
         else:  # "near_users"
             centres = self.user_offsets_m[i][rng.integers(self.num_users, size=m)]
         return centres + self.config["cluster_std_m"] * rng.standard_normal((m, 2))
@@ -457,7 +542,7 @@ class SatelliteCore:
         for i in envs:
             rng = rngs[i]
             self.cross_offset_m[i] = rng.uniform(-offset, offset)
-            self.cluster_m[i] = self._disc_points(rng, len(self.cluster_m[i]))
+            self.cluster_m[i] = self._disc_points(i, rng, len(self.cluster_m[i]))
             self.user_offsets_m[i], self.user_velocity_mps[i] = self._new_users(i, rng)
             self.terminal_offsets_m[i] = self._terminal_points(i, rng)
             raining = rng.random() < config["rain_probability"]
@@ -603,43 +688,50 @@ class SatelliteCore:
         elevation = elevation[..., 0]
         cosines, distance = direction_cosines(satellite, frame, ground)
         self.cosines[envs] = cosines
-        self.gram[envs] = upa_gram(cosines[..., :2], self.array_size)
+        self.gram[envs] = upa_gram(cosines[..., :2], self.array_size[envs])
         off_nadir = np.rad2deg(np.arccos(np.clip(cosines[..., 2], -1.0, 1.0)))
-        common_db = (
-            element_gain_db(off_nadir)
-            - free_space_path_loss_db(distance, self.carrier_hz)
-            - tr38811_gas_loss_db(elevation, self.carrier_hz)
-            - rain_attenuation_db(
-                self.rain_rate_mm_per_h[envs, None],
-                self.carrier_hz,
-                elevation,
-                config["reference_latitude_deg"],
-            )
-        )
+        element_db = element_gain_db(off_nadir)
         user_el = elevation[:, :k]
         los, shadow_z = self._los_and_shadow(envs, user_el, uniforms, normals)
         self.elevation_deg[envs] = user_el
-        scenario, band = config["ntn_scenario"], self.preset.ntn_band
-        shadow_db = shadow_fading_std_db(user_el, los, scenario, band) * shadow_z
-        user_db = (
-            common_db[:, :k]
-            + self.preset.ue_gain_dbi
-            - shadow_db
-            - clutter_loss_db(user_el, los, scenario, band)
-        )
-        self.gamma[envs] = 10.0 ** (user_db / 10.0) / self.noise_density_w_per_hz
-        if self.num_terminals:
-            off_axis = off_axis_angle_deg(terminals, self.geo_m, satellite)
-            self.geo_off_axis_deg[envs] = off_axis
-            geo_db = common_db[:, k:] + earth_station_gain_dbi(
-                off_axis, config["geo_dish_diameter_m"], self.carrier_hz
+        off_axis = off_axis_angle_deg(terminals, self.geo_m, satellite)
+        self.geo_off_axis_deg[envs] = off_axis
+        user_db = np.zeros((len(envs), k))
+        geo_db = np.zeros((len(envs), self.num_terminals))
+        scenario = config["ntn_scenario"]
+        for link, rows in self.band_rows(envs):  # the loss tables take one band at a time
+            carrier, band = link.preset.carrier_hz, link.preset.ntn_band
+            common_db = (
+                element_db[rows]
+                - free_space_path_loss_db(distance[rows], carrier)
+                - tr38811_gas_loss_db(elevation[rows], carrier)
+                - rain_attenuation_db(
+                    self.rain_rate_mm_per_h[envs[rows], None],
+                    carrier,
+                    elevation[rows],
+                    config["reference_latitude_deg"],
+                )
             )
-            self.geo_gamma[envs] = 10.0 ** (geo_db / 10.0) / self.geo_noise_density_w_per_hz
+            el, on_sight = user_el[rows], los[rows]
+            shadow_db = shadow_fading_std_db(el, on_sight, scenario, band) * shadow_z[rows]
+            user_db[rows] = (
+                common_db[:, :k]
+                + link.preset.ue_gain_dbi
+                - shadow_db
+                - clutter_loss_db(el, on_sight, scenario, band)
+            )
+            if self.num_terminals:
+                geo_db[rows] = common_db[:, k:] + earth_station_gain_dbi(
+                    off_axis[rows], config["geo_dish_diameter_m"], carrier
+                )
+        noise = self.noise_density_w_per_hz[envs][:, None]
+        self.gamma[envs] = 10.0 ** (user_db / 10.0) / noise
+        self.geo_gamma[envs] = 10.0 ** (geo_db / 10.0) / self.geo_noise_density_w_per_hz
         self.fading[envs] = fading
         if config["outdated_csi"]:
             delay = 2.0 * distance[:, :k] / SPEED_OF_LIGHT + config["csi_processing_delay_s"]
-            doppler = config["user_speed_mps"] * self.carrier_hz / SPEED_OF_LIGHT
-            rho = jakes_correlation(np.full_like(delay, doppler), delay)
+            doppler = config["user_speed_mps"] * self.carrier_hz[envs] / SPEED_OF_LIGHT
+            rho = jakes_correlation(np.broadcast_to(doppler[:, None], delay.shape), delay)
             self.fading_known[envs] = rho * fading + np.sqrt(1.0 - rho**2) * errors
         else:
             self.fading_known[envs] = fading
@@ -651,7 +743,8 @@ class SatelliteCore:
         ``2 (i mod 2) + (j mod 2)`` (modulo ``C``): the conventional four-colour reuse of
         multibeam satellites (e.g. TR 38.821 Sec. 6.1.1.2, frequency reuse factor 4).
         """
-        cells = np.floor(self.user_offsets_m[envs] / self.cell_size_m).astype(np.int64)
+        cell_size = self.cell_size_m[envs][:, None, None]
+        cells = np.floor(self.user_offsets_m[envs] / cell_size).astype(np.int64)
         return (2 * (cells[..., 0] % 2) + cells[..., 1] % 2) % self.num_subbands
 
     # ------------------------------------------------------------------------- physics
@@ -714,7 +807,7 @@ class SatelliteCore:
         fading = self.fading_known[envs] if known else self.fading[envs]
         users = np.abs(fading) ** 2 * self.gamma[envs]
         gains = np.concatenate([users, self.geo_gamma[envs]], axis=1)
-        return gains / (self.bandwidth_hz / self.num_subbands)
+        return gains / (self.bandwidth_hz[envs][:, None] / self.num_subbands)
 
     def matched_filter(self, envs: NDArray[np.int64], decision: Decision) -> MatchedFilter:
         """The matched filter's responses towards every direction and its Gram matrix.
@@ -732,11 +825,12 @@ class SatelliteCore:
         basis[:, :k] = np.eye(k)
         if m and null.any():
             rows = np.flatnonzero(null)
-            r_gg = gram[rows, k:, k:] + _RIDGE * self.num_elements * np.eye(m)
+            ridge = _RIDGE * self.num_elements[envs[rows]][:, None, None]
+            r_gg = gram[rows, k:, k:] + ridge * np.eye(m)
             basis[rows, k:] = -np.linalg.solve(r_gg, gram[rows, k:, :k])
         # Matched filter of the known channel rows h_k = c_k sqrt(snr_k) a_k^H; snr_k is the
         # per-element SNR of an equal-share beam over the band (Peel et al.: alpha = 1).
-        snr = self.gamma[envs] * self.beam_power_w / self.bandwidth_hz
+        snr = self.gamma[envs] * self.beam_power_w[envs][:, None] / self.bandwidth_hz[envs][:, None]
         phi = basis * np.conj(self.fading_known[envs] * np.sqrt(snr))[:, None, :]
         response = gram @ phi
         return MatchedFilter(response, np.conj(np.swapaxes(phi, -1, -2)) @ response)
@@ -773,13 +867,13 @@ class SatelliteCore:
         power = power * self._direction_gains(envs, known)
         return power[:, :k], power[:, k:]
 
-    def beam_powers(self, decision: Decision) -> NDArray[np.float64]:
+    def beam_powers(self, envs: NDArray[np.int64], decision: Decision) -> NDArray[np.float64]:
         """Transmit power of each beam [W], ``(n, K)``: the requests, scaled into the budget."""
-        requested = decision.power_fraction * self.beam_cap_w
+        requested = decision.power_fraction * self.beam_cap_w[envs][:, None]
         total = requested.sum(-1, keepdims=True)
-        budget: Any = self.total_power_w
+        budget: Any = self.total_power_w[envs][:, None]
         if decision.common_fraction is not None:  # the common stream takes its share first
-            budget = self.total_power_w * (1.0 - decision.common_fraction[:, None])
+            budget = budget * (1.0 - decision.common_fraction[:, None])
         return requested * np.minimum(1.0, budget / np.maximum(total, 1e-300))
 
     def evaluate(self, envs: NDArray[np.int64], decision: Decision, known: bool = False) -> Outcome:
@@ -793,7 +887,7 @@ class SatelliteCore:
         config, c, n = self.config, self.num_subbands, len(envs)
         matched = self.matched_filter(envs, decision)
         user_gain, geo_gain, active = self.coupling(envs, decision, known, matched)
-        powers = self.beam_powers(decision)
+        powers = self.beam_powers(envs, decision)
         bands = active.sum(1)  # sub-bands per beam, (n, K)
         per_band = np.where(active, (powers / np.maximum(bands, 1))[:, None, :], 0.0)
         received = user_gain * per_band[:, :, None, :]  # (n, C, K, K) [-] (over noise)
@@ -807,7 +901,7 @@ class SatelliteCore:
         power_w = powers.sum(-1)
         common_se = np.zeros(n)
         if decision.common_fraction is not None:
-            common_w = decision.common_fraction * self.total_power_w
+            common_w = decision.common_fraction * self.total_power_w[envs]
             # The common precoder (an eigendecomposition per env) only where it has power.
             common_user = np.zeros((n, self.num_users))
             common_geo = np.zeros((n, self.num_terminals))
@@ -838,10 +932,10 @@ class SatelliteCore:
         served_se = user_se if demand is None else np.minimum(user_se, demand)
         consumed = power_w / config["pa_efficiency"] + config["circuit_power_w"]
         mean_se = served_se.mean(-1)
-        energy_efficiency = self.bandwidth_hz * served_se.sum(-1) / consumed
+        energy_efficiency = self.bandwidth_hz[envs] * served_se.sum(-1) / consumed
         rate_term = mean_se
         if config["reward_type"] == "energy_efficiency":
-            full = self.total_power_w / config["pa_efficiency"] + config["circuit_power_w"]
+            full = self.total_power_w[envs] / config["pa_efficiency"] + config["circuit_power_w"]
             rate_term = mean_se * full / consumed
         reward = rate_term - penalty
         backlog_left = np.maximum(self.backlog[envs] - served_se * config["step_s"], 0.0)
@@ -874,7 +968,8 @@ class SatelliteCore:
         """Cost of the beams' sub-band and power changes from the previous step, ``(n,)``."""
         config = self.config
         switched = (colour != self.previous_colour[envs]).mean(-1)
-        change = np.abs(powers / self.beam_cap_w - self.previous_fraction[envs]).mean(-1)
+        cap = self.beam_cap_w[envs][:, None]
+        change = np.abs(powers / cap - self.previous_fraction[envs]).mean(-1)
         cost = config["beam_switch_cost"] * switched + config["power_change_cost"] * change
         return np.where(self.has_previous[envs], cost, 0.0)
 
@@ -889,11 +984,13 @@ class SatelliteCore:
 
     def observations(self, envs: NDArray[np.int64]) -> NDArray[np.float32]:
         """Observations of ``envs``, ``(n, observation_size)``; see the env's docstring."""
-        k, n_el = self.num_users, float(self.num_elements)
+        k = self.num_users
+        n_el = self.num_elements[envs].astype(np.float64)[:, None]
+        power, bandwidth = self.beam_power_w[envs][:, None], self.bandwidth_hz[envs][:, None]
         cosines = self.cosines[envs]
-        coupling = np.abs(self.gram[envs]) / n_el
+        coupling = np.abs(self.gram[envs]) / n_el[:, :, None]
         upper = upper_triangle(k)
-        beam_snr_db = _db(self.gamma[envs] * self.beam_power_w * n_el / self.bandwidth_hz)
+        beam_snr_db = _db(self.gamma[envs] * power * n_el / bandwidth)
         parts = [
             cosines[:, :k, 0],
             cosines[:, :k, 1],
@@ -905,7 +1002,7 @@ class SatelliteCore:
             cosines[:, k:, 0],
             cosines[:, k:, 1],
             self.geo_off_axis_deg[envs] / 90.0,
-            _db(self.geo_gamma[envs] * self.beam_power_w * n_el / self.bandwidth_hz) / SNR_SCALE_DB,
+            _db(self.geo_gamma[envs] * power * n_el / bandwidth) / SNR_SCALE_DB,
             self.previous_i_over_n_db[envs] / SNR_SCALE_DB,
             (self.steps[envs] / self.config["episode_length"])[:, None],
         ]
@@ -918,10 +1015,6 @@ class SatelliteCore:
             ]
         return np.concatenate(parts, axis=1).astype(np.float32)
 
-    def groups(self, envs: NDArray[np.int64]) -> list[tuple[SatelliteCore, NDArray[np.int64]]]:
-        """The cores that hold ``envs`` and the positions in ``envs`` of theirs: just this one."""
-        return [(self, np.arange(len(envs)))]
-
     def step(
         self, envs: NDArray[np.int64], decision: Decision, rngs: Sequence[np.random.Generator]
     ) -> tuple[NDArray[np.float64], NDArray[np.bool_], dict[str, NDArray[Any]]]:
@@ -933,7 +1026,7 @@ class SatelliteCore:
         outcome = self.evaluate(envs, decision)
         info: dict[str, NDArray[Any]] = {
             "user_se_bps_hz": outcome.user_se,
-            "user_rate_bps": outcome.user_se * self.bandwidth_hz,
+            "user_rate_bps": outcome.user_se * self.bandwidth_hz[envs][:, None],
             "sum_se_bps_hz": outcome.user_se.sum(-1),
             "geo_i_over_n_db": outcome.i_over_n_db,
             "geo_penalty": outcome.penalty,
@@ -945,10 +1038,10 @@ class SatelliteCore:
             "beam_subband": decision.colour.copy(),
             "precoder": decision.precoder.copy(),
         }
-        info.update(self._sequential_info(outcome, decision))
+        info.update(self._sequential_info(envs, outcome, decision))
         self.previous_i_over_n_db[envs] = outcome.i_over_n_db
         self.previous_colour[envs] = decision.colour
-        self.previous_fraction[envs] = outcome.beam_power_w / self.beam_cap_w
+        self.previous_fraction[envs] = outcome.beam_power_w / self.beam_cap_w[envs][:, None]
         self.has_previous[envs] = True
         self.backlog[envs] = outcome.backlog_left
         self.steps[envs] += 1
@@ -1023,7 +1116,9 @@ class SatelliteCore:
         self.backlog[i] = np.minimum(backlog, cap)
         return np.maximum(backlog - cap, 0.0)
 
-    def _sequential_info(self, outcome: Outcome, decision: Decision) -> dict[str, NDArray[Any]]:
+    def _sequential_info(
+        self, envs: NDArray[np.int64], outcome: Outcome, decision: Decision
+    ) -> dict[str, NDArray[Any]]:
         """Info arrays of the v1 features that are on (none in v0)."""
         info: dict[str, NDArray[Any]] = {}
         if self.queues:
@@ -1035,7 +1130,7 @@ class SatelliteCore:
         if self.rate_splitting:
             fraction = decision.common_fraction
             info["common_se_bps_hz"] = outcome.common_se
-            info["common_power_w"] = self.total_power_w * (
+            info["common_power_w"] = self.total_power_w[envs] * (
                 np.zeros(len(outcome.common_se)) if fraction is None else fraction
             )
         return info

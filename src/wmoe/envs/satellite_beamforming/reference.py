@@ -70,11 +70,14 @@ def _search_candidates(core: SatelliteCore, envs: NDArray[np.int64]) -> Decision
                 colours.append(tiled_colour)
                 indices.append(precoders)
                 priorities.append(np.tile(priority, (len(PRECODERS), 1)))
-                budgets.append(np.full(len(tiled), core.total_power_w * (1.0 - share)))
+                budgets.append(core.total_power_w[tiled] * (1.0 - share))
     budget = np.concatenate(budgets)
-    powers = baselines.wmmse_powers(core, np.concatenate(gains), np.concatenate(priorities), budget)
-    common = 1.0 - budget / core.total_power_w if core.rate_splitting else None
-    fraction = np.clip(powers / core.beam_cap_w, 0.0, 1.0)
+    rows = np.tile(tiled, len(budgets))  # the env of each candidate
+    powers = baselines.wmmse_powers(
+        core, rows, np.concatenate(gains), np.concatenate(priorities), budget
+    )
+    common = 1.0 - budget / core.total_power_w[rows] if core.rate_splitting else None
+    fraction = np.clip(powers / core.beam_cap_w[rows][:, None], 0.0, 1.0)
     return Decision(fraction, np.concatenate(colours), np.concatenate(indices), common)
 
 

@@ -24,7 +24,7 @@ from numpy.typing import NDArray
 from wmoe.envs.rendering import BlitFigure, StateRenderer
 from wmoe.envs.satellite_beamforming.core import PRECODERS, SatelliteCore
 from wmoe.envs.satellite_beamforming.geometry import pass_time_s
-from wmoe.envs.satellite_beamforming.tasks import BANDS, TaskMixCore
+from wmoe.envs.satellite_beamforming.tasks import TaskMixCore
 
 FULL_REUSE_COLOUR = "#7f7f7f"
 KM = 1e3  # [m]
@@ -43,17 +43,20 @@ class SatelliteRenderer(StateRenderer):
     Args:
         core: The satellite core (read only).
         num_envs: Number of environments the core holds.
+        band: Index into ``core.links`` of the band whose served area (disc and reuse cells)
+            the static map shows; it draws the envs of that band.
     """
 
     core: SatelliteCore
 
-    def __init__(self, core: SatelliteCore, num_envs: int) -> None:
+    def __init__(self, core: SatelliteCore, num_envs: int, band: int = 0) -> None:
         super().__init__(core, num_envs)
+        self._link = core.links[band]
         self._colours = np.array(subband_colours(core.num_subbands))
         self.canvas = BlitFigure()
         figure = self.canvas.figure
         ax = figure.add_axes((0.1, 0.09, 0.54, 0.84))
-        radius_km = core.footprint_radius_m / KM
+        radius_km = self._link.footprint_radius_m / KM
         extent = 1.15 * radius_km
         ax.set_xlim(-extent, extent)
         ax.set_ylim(-extent, extent)
@@ -67,7 +70,7 @@ class SatelliteRenderer(StateRenderer):
         animated = self.canvas.animated
         (self._track,) = ax.plot([], [], "-", color="black", lw=0.8, alpha=0.6)
         animated(self._track)
-        beam_points = core.cell_size_m / KM * self._points_per_km(ax)
+        beam_points = self._link.cell_size_m / KM * self._points_per_km(ax)
         self._beams = animated(ax.scatter([], [], s=beam_points**2, linewidths=0.8, zorder=2))
         self._users = animated(ax.scatter([], [], s=10, c="black", zorder=3))
         self._terminals = animated(ax.scatter([], [], s=45, marker="X", zorder=4))
@@ -93,7 +96,7 @@ class SatelliteRenderer(StateRenderer):
     def _draw_cells(self, ax: object, radius_km: float) -> None:
         """The earth-fixed cells of the reuse map inside the served disc, faintly coloured."""
         core = self.core
-        size_km = core.cell_size_m / KM
+        size_km = self._link.cell_size_m / KM
         count = math.ceil(radius_km / size_km)
         for i in range(-count, count):
             for j in range(-count, count):
@@ -115,7 +118,7 @@ class SatelliteRenderer(StateRenderer):
         along = np.array([math.sin(heading), math.cos(heading)])
         across = np.array([math.cos(heading), -math.sin(heading)])
         centre = -core.cross_offset_m[env] / KM * across
-        ends = centre + np.outer([-3.0, 3.0], along) * core.footprint_radius_m / KM
+        ends = centre + np.outer([-3.0, 3.0], along) * core.footprint_radius_m[env] / KM
         self._track.set_data(ends[:, 0], ends[:, 1])
         self._users.set_offsets(users)
         self._terminals.set_offsets(terminals)
@@ -135,7 +138,8 @@ class SatelliteRenderer(StateRenderer):
             for label in self._labels:
                 label.visible = False
         else:
-            fraction = np.clip(info["beam_power_w"] / max(core.beam_cap_w, 1e-300), 0.0, 1.0)
+            cap = max(float(core.beam_cap_w[env]), 1e-300)
+            fraction = np.clip(info["beam_power_w"] / cap, 0.0, 1.0)
             colours = self._colours[info["beam_subband"]].copy()
             colours[:, 3] = 0.15 + 0.6 * fraction
             self._beams.set_offsets(users)
@@ -154,7 +158,7 @@ class SatelliteRenderer(StateRenderer):
             lines += [
                 "",
                 f"sum SE  {float(info['sum_se_bps_hz']):6.2f} bit/s/Hz",
-                f"power   {float(info['power_w']):6.1f} / {core.total_power_w:.1f} W",
+                f"power   {float(info['power_w']):6.1f} / {core.total_power_w[env]:.1f} W",
                 f"GEO I/N {worst:6.1f} dB (worst)",
                 f"  limit {threshold:6.1f} dB",
                 f"penalty {float(info['geo_penalty']):6.2f}",
@@ -177,7 +181,8 @@ class TaskMixRenderer(StateRenderer):
     def __init__(self, core: TaskMixCore, num_envs: int) -> None:
         super().__init__(core, num_envs)
         self.renderers = {
-            band: SatelliteRenderer(sub, num_envs) for band, sub in core.cores.items()
+            band: SatelliteRenderer(core.core, num_envs, band)
+            for band in range(len(core.core.links))
         }
 
     def reset(self, envs: NDArray[np.int64]) -> None:
@@ -194,4 +199,4 @@ class TaskMixRenderer(StateRenderer):
 
     def frame(self, env: int) -> NDArray[np.uint8]:
         """Env ``env``'s state, drawn by the renderer of its current band."""
-        return self.renderers[BANDS[int(self.core.task[env, 0])]].frame(env)
+        return self.renderers[int(self.core.core.band[env])].frame(env)

@@ -3,11 +3,11 @@
 Each episode draws its task, one factor after another from the env's generator: the band
 (``band_weights``), the user distribution (``user_distribution_weights``), the GEO terminal
 layout (``geo_layout_weights``) and the reward profile (``reward_profile_weights``); a factor
-whose weights are null takes its fixed key. The envs of a band live in that band's
-:class:`~.core.SatelliteCore` (each band has its own carrier, bandwidth, EIRP, array and
-terminals, TR 38.821 Table 6.1.1.1-1), so :class:`TaskMixCore` only draws tasks, routes envs
-to their band's core and appends the task to the observation (``expose_task``). Every core
-keeps all ``B`` rows; an env's rows in the other bands' cores are idle.
+whose weights are null takes its fixed key. All envs live in one
+:class:`~.core.SatelliteCore` that holds each env's band constants (each band has its own
+carrier, bandwidth, EIRP, array and terminals, TR 38.821 Table 6.1.1.1-1), so
+:class:`TaskMixCore` only draws tasks, sets each env's band and task in the core and appends
+the task to the observation (``expose_task``).
 """
 
 from __future__ import annotations
@@ -71,13 +71,11 @@ class TaskMixCore:
             if (self.weights["band"] is None and band == config["band"])
             or (self.weights["band"] is not None and self.weights["band"][index] > 0.0)
         ]
-        self.cores = {
-            band: SatelliteCore({**config, "band": band}, batch_size, block_draws=True)
-            for band in bands
-        }
-        first = self.cores[bands[0]]
-        self.num_users, self.num_subbands = first.num_users, first.num_subbands
-        self.num_terminals = first.num_terminals
+        self.core = SatelliteCore(
+            {**config, "band": bands[0]}, batch_size, block_draws=True, bands=bands
+        )
+        self.num_users, self.num_subbands = self.core.num_users, self.core.num_subbands
+        self.num_terminals = self.core.num_terminals
         self.task = np.zeros((batch_size, len(FACTORS)), dtype=np.int64)  # choice indices
         self.task[:, 0] = BANDS.index(bands[0])
 
@@ -89,36 +87,24 @@ class TaskMixCore:
             return CHOICES[factor].index(self.config[factor])
         return int(rng.choice(len(weights), p=weights))
 
-    def band_core(self, env: int) -> SatelliteCore:
-        """The core that holds env ``env`` in its current episode."""
-        return self.cores[BANDS[int(self.task[env, 0])]]
-
-    def groups(self, envs: NDArray[np.int64]) -> list[tuple[SatelliteCore, NDArray[np.int64]]]:
-        """Each band's core with the positions in ``envs`` of the envs it holds."""
-        bands = self.task[envs, 0]
-        return [
-            (core, np.flatnonzero(bands == BANDS.index(band)))
-            for band, core in self.cores.items()
-            if np.any(bands == BANDS.index(band))
-        ]
-
     def reset(self, envs: NDArray[np.int64], rngs: Sequence[np.random.Generator]) -> None:
-        """Draw each env's task, then start its pass in its band's core."""
+        """Draw each env's task, then start its pass."""
+        core = self.core
+        names = [link.name for link in core.links]
         for i in envs:
             self.task[i] = [self._draw(factor, rngs[i]) for factor in FACTORS]
-            core = self.band_core(i)
+            core.set_band(np.array([i]), names.index(BANDS[self.task[i, 0]]))
             core.clustered[i] = USER_DISTRIBUTIONS[self.task[i, 1]] == "clustered"
             core.geo_layout[i] = self.task[i, 2]
             geo, backlog = profile_weights(self.config, REWARD_PROFILES[self.task[i, 3]])
             core.geo_penalty_per_db[i], core.backlog_cost[i] = geo, backlog
-        for core, rows in self.groups(envs):
-            core.reset(envs[rows], rngs)
+        core.reset(envs, rngs)
 
     # ---------------------------------------------------------------- observation, step
     @property
     def observation_size(self) -> int:
         """Length of an observation: the core's, plus the task's one-hot blocks if exposed."""
-        size = next(iter(self.cores.values())).observation_size
+        size = self.core.observation_size
         if self.config["expose_task"]:
             size += sum(len(CHOICES[factor]) for factor in FACTORS)
         return size
@@ -126,8 +112,7 @@ class TaskMixCore:
     def observations(self, envs: NDArray[np.int64]) -> NDArray[np.float32]:
         """Observations of ``envs``, ``(n, observation_size)``."""
         out = np.zeros((len(envs), self.observation_size), dtype=np.float32)
-        for core, rows in self.groups(envs):
-            out[rows, : core.observation_size] = core.observations(envs[rows])
+        out[:, : self.core.observation_size] = self.core.observations(envs)
         if self.config["expose_task"]:
             column = out.shape[1] - sum(len(CHOICES[factor]) for factor in FACTORS)
             for factor_index, factor in enumerate(FACTORS):
@@ -137,26 +122,12 @@ class TaskMixCore:
 
     def cell_colours(self, envs: NDArray[np.int64]) -> NDArray[np.int64]:
         """Four-colour cell colour of each user, ``(n, K)`` (see ``SatelliteCore``)."""
-        colours = np.zeros((len(envs), self.num_users), dtype=np.int64)
-        for core, rows in self.groups(envs):
-            colours[rows] = core.cell_colours(envs[rows])
-        return colours
+        return self.core.cell_colours(envs)
 
     def step(
         self, envs: NDArray[np.int64], decision: Decision, rngs: Sequence[np.random.Generator]
     ) -> tuple[NDArray[np.float64], NDArray[np.bool_], dict[str, NDArray[Any]]]:
-        """Step every env in its band's core; rewards, truncations and info, one row per env."""
-        rewards = np.zeros(len(envs))
-        truncated = np.zeros(len(envs), dtype=np.bool_)
-        info: dict[str, NDArray[Any]] = {}
-        for core, rows in self.groups(envs):
-            part_rewards, part_truncated, part_info = core.step(
-                envs[rows], decision.rows(rows), rngs
-            )
-            rewards[rows], truncated[rows] = part_rewards, part_truncated
-            for key, values in part_info.items():
-                if key not in info:
-                    info[key] = np.zeros((len(envs), *values.shape[1:]), dtype=values.dtype)
-                info[key][rows] = values
+        """Step every env; rewards, truncations and info (with each env's task), one row each."""
+        rewards, truncated, info = self.core.step(envs, decision, rngs)
         info["task"] = self.task[envs].copy()
         return rewards, truncated, info
