@@ -84,3 +84,8 @@ def test_gram_takes_one_array_size_per_set_of_directions() -> None:
         np.testing.assert_array_equal(batch[i], upa_gram(directions[i], tuple(sizes[i])))
     with pytest.raises(ValueError, match=r"one pair per set of directions, shape \(3, 2\)"):
         upa_gram(directions, sizes[:2])
+
+
+def test_gram_rejects_a_bad_spacing() -> None:
+    with pytest.raises(ValueError, match="spacing must be > 0 wavelengths"):
+        upa_gram(np.zeros((2, 2)), (4, 4), spacing=0.0)

@@ -63,15 +63,27 @@ def dirichlet_kernel(
     """
     if isinstance(num_elements, bool) or not isinstance(num_elements, int) or num_elements < 1:
         raise ValueError(f"num_elements must be an int >= 1, got {num_elements!r}")
-    if not (math.isfinite(spacing) and spacing > 0.0):
-        raise ValueError(f"spacing must be > 0 wavelengths, got {spacing!r}; e.g. 0.5")
+    _check_spacing(spacing)
     phase = np.pi * spacing * np.asarray(x, dtype=np.float64)
-    denominator = np.sin(phase)
-    singular = np.abs(denominator) < 1e-12
-    ratio = np.sin(num_elements * phase) / np.where(singular, 1.0, denominator)
-    # At sin(pi d x) = 0, pi d x is a multiple of pi, so every term exp(j 2 pi d n x) is 1.
+    ratio, singular = _sine_ratio(phase, num_elements)
     leading = np.exp(1j * (num_elements - 1) * phase)
     return np.where(singular, num_elements + 0j, leading * ratio)
+
+
+def _check_spacing(spacing: float) -> None:
+    if not (math.isfinite(spacing) and spacing > 0.0):
+        raise ValueError(f"spacing must be > 0 wavelengths, got {spacing!r}; e.g. 0.5")
+
+
+def _sine_ratio(phase: NDArray[np.float64], num_elements: Any) -> tuple[NDArray[Any], NDArray[Any]]:
+    """``sin(N phase) / sin(phase)`` and where ``sin(phase) = 0`` (to within 1e-12).
+
+    There ``phase = pi d x`` is a multiple of pi, so every term ``exp(j 2 pi d n x)`` of the
+    Dirichlet kernel is 1 and the kernel is ``N``: callers put ``N`` at those entries.
+    """
+    denominator = np.sin(phase)
+    singular = np.abs(denominator) < 1e-12
+    return np.sin(num_elements * phase) / np.where(singular, 1.0, denominator), singular
 
 
 @functools.lru_cache(maxsize=64)
@@ -116,6 +128,7 @@ def upa_gram(
         )
     if np.any(sizes < 1):
         raise ValueError(f"array sizes must be >= 1 element, got {sizes.min()}")
+    _check_spacing(spacing)
     per_set = sizes[..., None, :]  # broadcasts over the pairs
     upper = _axis_kernels(d[..., 0], rows, cols, per_set[..., 0], spacing) * _axis_kernels(
         d[..., 1], rows, cols, per_set[..., 1], spacing
@@ -142,10 +155,7 @@ def _axis_kernels(
     factor ``exp(j (N - 1) phi)`` is one direction's phasor times the other's conjugate, so
     its cosines and sines are taken per direction, not per pair.
     """
-    phase = np.pi * spacing * (x[..., cols] - x[..., rows])
-    denominator = np.sin(phase)
-    singular = np.abs(denominator) < 1e-12  # every term is 1 there (as in dirichlet_kernel)
-    ratio = np.sin(num_elements * phase) / np.where(singular, 1.0, denominator)
+    ratio, singular = _sine_ratio(np.pi * spacing * (x[..., cols] - x[..., rows]), num_elements)
     leading = _cis((num_elements - 1) * np.pi * spacing * x)
     kernel = leading[..., cols] * np.conj(leading[..., rows])
     kernel *= ratio

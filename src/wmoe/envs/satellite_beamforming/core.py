@@ -395,7 +395,6 @@ class SatelliteCore:
         self.total_power_w = np.zeros(b)
         self.beam_cap_w = np.zeros(b)
         self.noise_density_w_per_hz = np.zeros(b)
-        self.ue_gain_dbi = np.zeros(b)
         self.cell_size_m = np.zeros(b)
         self.set_band(np.arange(b), 0)
         # GEO terminals use the same receiver noise as the VSAT of the preset table.
@@ -454,7 +453,6 @@ class SatelliteCore:
         self.total_power_w[envs] = link.total_power_w
         self.beam_cap_w[envs] = link.beam_cap_w
         self.noise_density_w_per_hz[envs] = link.noise_density_w_per_hz
-        self.ue_gain_dbi[envs] = preset.ue_gain_dbi
         self.cell_size_m[envs] = link.cell_size_m
 
     def band_rows(self, envs: NDArray[np.int64]) -> list[tuple[BandLink, NDArray[np.int64]]]:
