@@ -29,6 +29,7 @@ from numpy.typing import NDArray
 
 from wmoe.config import ConfigSchema, markdown_table
 from wmoe.envs.action_checks import check_batch
+from wmoe.envs.heap import settle_heap
 from wmoe.envs.rendering import RENDER_FPS, RENDER_MODES, StateRenderer, check_render_mode
 
 # Rewards, terminated and truncated flags, and info arrays, one row per stepped env.
@@ -217,6 +218,10 @@ class CoreVectorEnv(VectorEnv[NDArray[Any], Any, Any]):
         autoreset_mode: Gymnasium's ``NEXT_STEP`` (default), ``SAME_STEP`` or ``DISABLED``.
         render_mode: None, or ``"rgb_array"``: :meth:`render` returns a tuple of frames, one
             per sub-env (as ``SyncVectorEnv.render``), drawn on one shared figure.
+
+    The first one built in a process calls :func:`~wmoe.envs.heap.settle_heap`, so that its
+    steps' megabyte temporaries are reused from glibc's heap rather than mapped and faulted
+    in anew each step.
     """
 
     binding_class: ClassVar[type[CoreBinding]]
@@ -236,6 +241,7 @@ class CoreVectorEnv(VectorEnv[NDArray[Any], Any, Any]):
         check_render_mode(render_mode, RENDER_MODES)
         if num_envs < 1:
             raise ValueError(f"num_envs must be >= 1, got {num_envs}")
+        settle_heap()
         self.render_mode = render_mode
         self.config = self.binding_class.config_schema.resolve(config)
         self.binding = self.binding_class(self.config, batch_size=num_envs)
