@@ -259,6 +259,11 @@ class ChannelDraws(NamedTuple):
     csi_errors: NDArray[np.complex128]
 
 
+def _squared_magnitude(z: NDArray[np.complex128]) -> NDArray[np.float64]:
+    """``|z|^2`` as ``Re^2 + Im^2`` (not ``abs(z)**2``, which rounds through a square root)."""
+    return z.real**2 + z.imag**2
+
+
 def _db(x: NDArray[np.float64]) -> NDArray[np.float64]:
     return 10.0 * np.log10(np.maximum(x, 10.0 ** (FLOOR_DB / 10.0)))
 
@@ -775,9 +780,14 @@ class SatelliteCore:
         active = (colours[:, None, :] == np.arange(c)[None, :, None]) | (colours[:, None, :] == c)
         kind = decision.precoder % 3
         response, q = self.matched_filter(envs, decision) if matched is None else matched
-        diagonal = np.arange(k)
-        coefficients = np.zeros((len(envs), c, k, k), dtype=np.complex128)
-        coefficients[..., diagonal, diagonal] = active  # MRT: the matched filter itself
+        scaled = response * np.sqrt(self._direction_gains(envs, known))[..., None]
+        power = np.empty((len(envs), c, scaled.shape[1], k))  # (n, C, K+M, K)
+        mrt = np.flatnonzero(kind == MRT)
+        if len(mrt):
+            # y_j = e_j: beam j's responses are column j of the matched filter's, ||w_j||^2 Q_jj.
+            norm = np.real(np.diagonal(q[mrt], axis1=-2, axis2=-1))
+            gains = _squared_magnitude(scaled[mrt]) / np.where(norm > 0.0, norm, np.inf)[:, None]
+            power[mrt] = np.where(active[mrt, :, None, :], gains[:, None], 0.0)
         solved = np.flatnonzero(kind != MRT)
         if len(solved):
             on = active[solved]
@@ -787,13 +797,14 @@ class SatelliteCore:
             gram_s = np.where(on[..., :, None] & on[..., None, :], q[solved, None], 0.0)
             scale = np.maximum(np.abs(np.trace(gram_s, axis1=-2, axis2=-1)), 1e-300)
             alpha = np.where(kind[solved] == RZF, 1.0, 0.0)[:, None, None]
+            diagonal = np.arange(k)
             gram_s[..., diagonal, diagonal] += alpha + ~on + _RIDGE * scale[..., None]
-            coefficients[solved] = np.linalg.inv(gram_s) * on[..., :, None]
-        norm = np.real(np.sum(np.conj(coefficients) * (q[:, None] @ coefficients), axis=-2))
-        norm = np.where(active & (norm > 0.0), norm, np.inf)  # ||w_j||^2, (n, C, K)
-        scaled = response * np.sqrt(self._direction_gains(envs, known))[..., None]
-        amplitude = scaled[:, None] @ coefficients  # (n, C, K+M, K)
-        power = (amplitude.real**2 + amplitude.imag**2) / norm[..., None, :]
+            coefficients = np.linalg.inv(gram_s) * on[..., :, None]
+            products = q[solved, None] @ coefficients
+            norm = np.real(np.sum(np.conj(coefficients) * products, axis=-2))
+            norm = np.where(on & (norm > 0.0), norm, np.inf)  # ||w_j||^2, (n, C, K)
+            amplitude = scaled[solved, None] @ coefficients
+            power[solved] = _squared_magnitude(amplitude) / norm[..., None, :]
         return power[..., :k, :], power[..., k:, :], active
 
     def _direction_gains(self, envs: NDArray[np.int64], known: bool) -> NDArray[np.float64]:
