@@ -6,7 +6,7 @@ its *mmap threshold* (128 KiB at start) with ``mmap`` and unmaps it on ``free``;
 of such a mapping raises the threshold to its size and the heap's *trim threshold* to twice
 that. A step whose temporaries peak above the trim threshold then returns the heap's top to
 the OS on every step and faults it back in on the next: ~970 minor page faults and about a
-fifth of the time of a 256-env ``SatelliteBeamforming-v1`` step (``benchmarks/perf/README.md``).
+sixth of the time of a 256-env ``SatelliteBeamforming-v1`` step (``benchmarks/perf/README.md``).
 
 glibc's own rule ends this: freeing one mapped block of 32 MB raises the mmap threshold to
 32 MB (the most it adapts to on 64-bit) and the trim threshold to 64 MB. :func:`settle_heap`
