@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import json
 import os
+import pickle
 import platform
 import subprocess
 import sys
 
+import gymnasium as gym
 import pytest
 
+import wmoe  # noqa: F401
 from wmoe.envs.heap import user_set_allocator
 
 needs_glibc = pytest.mark.skipif(
@@ -100,3 +103,26 @@ def test_settle_heap_runs_once_and_leaves_a_users_settings(
         env={**environ, **extra},
     )
     assert json.loads(result.stdout) == expected
+
+
+_UNPICKLE = """
+import json, pickle, sys
+import wmoe.envs.heap as heap
+before = heap._settled
+env = pickle.loads(sys.stdin.buffer.read())
+print(json.dumps([before, heap._settled, env.num_envs]))
+"""
+
+
+@needs_glibc
+def test_an_unpickled_native_env_settles_its_process() -> None:
+    env = gym.make_vec("wmoe/MultiAccess-v1", num_envs=2, vectorization_mode="vector_entry_point")
+    environ = {k: v for k, v in os.environ.items() if not user_set_allocator({k: v})}
+    result = subprocess.run(
+        [sys.executable, "-c", _UNPICKLE],
+        input=pickle.dumps(env.unwrapped),
+        capture_output=True,
+        check=True,
+        env=environ,
+    )
+    assert json.loads(result.stdout) == [False, True, 2]

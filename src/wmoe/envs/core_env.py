@@ -219,9 +219,9 @@ class CoreVectorEnv(VectorEnv[NDArray[Any], Any, Any]):
         render_mode: None, or ``"rgb_array"``: :meth:`render` returns a tuple of frames, one
             per sub-env (as ``SyncVectorEnv.render``), drawn on one shared figure.
 
-    The first one built in a process calls :func:`~wmoe.envs.heap.settle_heap`, so that its
-    steps' megabyte temporaries are reused from glibc's heap rather than mapped and faulted
-    in anew each step.
+    The first one built or unpickled in a process calls :func:`~wmoe.envs.heap.settle_heap`,
+    so that its steps' megabyte temporaries are reused from glibc's heap rather than mapped
+    and faulted in anew each step.
     """
 
     binding_class: ClassVar[type[CoreBinding]]
@@ -258,6 +258,10 @@ class CoreVectorEnv(VectorEnv[NDArray[Any], Any, Any]):
         self._all = np.arange(num_envs, dtype=np.int64)
         self._autoreset: NDArray[np.bool_] = np.zeros(num_envs, dtype=np.bool_)
         self._needs_reset = True
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        settle_heap()  # unpickled in another process (a subprocess or Ray worker): settle it too
+        self.__dict__.update(state)
 
     def _rngs(self) -> list[np.random.Generator]:
         for i, generator in enumerate(self._generators):
