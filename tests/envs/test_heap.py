@@ -43,14 +43,18 @@ print(json.dumps({"faults_per_step": (after - before) / 5}))
 """
 
 
+def _environ_without_allocator_settings() -> dict[str, str]:
+    """This process's environment less any glibc allocator setting (the subprocesses' base)."""
+    return {k: v for k, v in os.environ.items() if not user_set_allocator({k: v})}
+
+
 def _faults_per_step(mode: str) -> float:
-    environ = {k: v for k, v in os.environ.items() if not user_set_allocator({k: v})}
     result = subprocess.run(
         [sys.executable, "-c", _STEP_FAULTS, mode],
         capture_output=True,
         text=True,
         check=True,
-        env=environ,
+        env=_environ_without_allocator_settings(),
         timeout=300,
     )
     return float(json.loads(result.stdout.strip().splitlines()[-1])["faults_per_step"])
@@ -94,13 +98,12 @@ print(json.dumps([heap.settle_heap(), heap.settle_heap()]))
 def test_settle_heap_runs_once_and_leaves_a_users_settings(
     extra: dict[str, str], expected: list[bool]
 ) -> None:
-    environ = {k: v for k, v in os.environ.items() if not user_set_allocator({k: v})}
     result = subprocess.run(
         [sys.executable, "-c", _SETTLE_TWICE],
         capture_output=True,
         text=True,
         check=True,
-        env={**environ, **extra},
+        env={**_environ_without_allocator_settings(), **extra},
     )
     assert json.loads(result.stdout) == expected
 
@@ -117,12 +120,11 @@ print(json.dumps([before, heap._settled, env.num_envs]))
 @needs_glibc
 def test_an_unpickled_native_env_settles_its_process() -> None:
     env = gym.make_vec("wmoe/MultiAccess-v1", num_envs=2, vectorization_mode="vector_entry_point")
-    environ = {k: v for k, v in os.environ.items() if not user_set_allocator({k: v})}
     result = subprocess.run(
         [sys.executable, "-c", _UNPICKLE],
         input=pickle.dumps(env.unwrapped),
         capture_output=True,
         check=True,
-        env=environ,
+        env=_environ_without_allocator_settings(),
     )
     assert json.loads(result.stdout) == [False, True, 2]

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import os
 import platform
+from collections.abc import Mapping
 
 import numpy as np
 
@@ -40,7 +41,7 @@ _ALLOCATOR_VARIABLES = (
 _settled = False
 
 
-def user_set_allocator(environ: dict[str, str] | os._Environ[str] = os.environ) -> bool:
+def user_set_allocator(environ: Mapping[str, str] = os.environ) -> bool:
     """Whether the environment sets glibc's heap parameters (variables or tunables)."""
     tunables = environ.get("GLIBC_TUNABLES", "")
     return any(name in environ for name in _ALLOCATOR_VARIABLES) or "glibc.malloc." in tunables
